@@ -2,18 +2,18 @@
 
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
-           'init_weights', 'dict_tree', 'count_params', 'build_model', 'save_model', 'load_model']
+           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model']
 
-# %% ../nbs/04_models.ipynb #9c9b804c
+# %% ../nbs/04_models.ipynb #cccd5150
 import dataclasses, importlib, json, math
 from pathlib import Path
 import mlx.core as mx
 import mlx.nn as nn
-from mlx.utils import tree_flatten, tree_map
+from mlx.utils import tree_flatten, tree_unflatten
 from .core import UserError
 from .config import ModelConfig
 
-# %% ../nbs/04_models.ipynb #084b87ac
+# %% ../nbs/04_models.ipynb #b04225f1
 CUSTOM_ARCHS: dict[str, tuple[type, type]] = {}  # architecture name -> (Model class, ModelArgs dataclass)
 
 def register_arch(name: str, model_cls: type, args_cls: type):
@@ -36,7 +36,7 @@ def resolve_arch(name: str, source: str | None = None) -> tuple[str, type, type]
     raise UserError(f"model.architecture: {name!r} not found in {' or '.join(tried)}"
                     f" (custom has: {', '.join(CUSTOM_ARCHS) or 'none registered'}; mlx_lm has e.g. llama, qwen2, mistral, gemma)")
 
-# %% ../nbs/04_models.ipynb #3306e9e0
+# %% ../nbs/04_models.ipynb #ab4af203
 SEED_TO_ARGS = {  # config key -> ModelArgs field (Hugging Face / mlx-lm name)
     "dimensions.hidden_size": "hidden_size", "dimensions.intermediate_size": "intermediate_size",
     "dimensions.num_layers": "num_hidden_layers", "attention.num_heads": "num_attention_heads",
@@ -58,7 +58,7 @@ def ignored_keys(args: dict, args_cls: type) -> list[str]:
     fields = {f.name for f in dataclasses.fields(args_cls)}
     return [f"model.{k}" for k, a in SEED_TO_ARGS.items() if a in args and a not in fields]
 
-# %% ../nbs/04_models.ipynb #46210563
+# %% ../nbs/04_models.ipynb #d831b0f3
 def init_weights(model: nn.Module, n_layers: int, std: float = 0.02):
     "GPT-2 initialisation in place: N(0, std²) weights, zero biases, residual projections / sqrt(2·n_layers)."
     def init(path, p):
@@ -66,18 +66,13 @@ def init_weights(model: nn.Module, n_layers: int, std: float = 0.02):
         if "norm" in path or p.ndim < 2: return mx.zeros_like(p) if name == "bias" else p
         s = std / math.sqrt(2 * n_layers) if path.endswith(("o_proj.weight", "down_proj.weight")) else std
         return mx.random.normal(p.shape, dtype=p.dtype) * s
-    model.update(dict_tree(model, init))
-
-def dict_tree(model, fn):
-    "The model's parameter tree with each leaf replaced by fn(dotted path, array)."
-    from mlx.utils import tree_unflatten
-    return tree_unflatten([(k, fn(k, v)) for k, v in tree_flatten(model.parameters())])
+    model.update(tree_unflatten([(k, init(k, v)) for k, v in tree_flatten(model.parameters())]))
 
 def count_params(model: nn.Module, exclude_embeddings=False) -> int:
     "Number of parameters (optionally without the token embedding, as in nanoGPT's MFU count)."
     return sum(v.size for k, v in tree_flatten(model.parameters()) if not (exclude_embeddings and "embed_tokens" in k))
 
-# %% ../nbs/04_models.ipynb #0c8fa42a
+# %% ../nbs/04_models.ipynb #0046f97c
 def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, log=print) -> tuple[nn.Module, dict]:
     "(model, args) for the model section: resolved in the registry, built, initialised from `seed`."
     source, model_cls, args_cls = resolve_arch(cfg.architecture, cfg.model_source)
@@ -90,7 +85,7 @@ def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, 
     mx.eval(model.parameters())
     return model, args
 
-# %% ../nbs/04_models.ipynb #81b23dac
+# %% ../nbs/04_models.ipynb #b4216e14
 def save_model(model: nn.Module, args: dict, path) -> Path:
     "Write config.json and model.safetensors (mlx-lm layout) into `path`."
     from mlx_lm.utils import save_config, save_model as _save_weights
