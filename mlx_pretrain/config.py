@@ -6,7 +6,7 @@ __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dim
            'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config', 'ConfigError', 'from_dict', 'validate',
            'legacy_notes', 'read_text', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #8a665741
+# %% ../nbs/01_config.ipynb #a8a96505
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #9e16b00b
+# %% ../nbs/01_config.ipynb #643d9746
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -36,7 +36,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #7a7bf892
+# %% ../nbs/01_config.ipynb #35c1130b
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -77,7 +77,7 @@ class ModelConfig:
     rope: Rope = field(default_factory=Rope)
     misc: Misc = field(default_factory=Misc)
 
-# %% ../nbs/01_config.ipynb #e64fcb77
+# %% ../nbs/01_config.ipynb #9d305013
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -109,7 +109,7 @@ class TrainingConfig:
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #014ce624
+# %% ../nbs/01_config.ipynb #08a0fe17
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -155,7 +155,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #210d788a
+# %% ../nbs/01_config.ipynb #147352e0
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -184,7 +184,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #bb18ff9f
+# %% ../nbs/01_config.ipynb #44adfebc
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -198,7 +198,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #25ccb047
+# %% ../nbs/01_config.ipynb #f93324dd
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -231,7 +231,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #37495992
+# %% ../nbs/01_config.ipynb #574fd6b4
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -250,7 +250,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #8281caaa
+# %% ../nbs/01_config.ipynb #b93262cb
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -273,7 +273,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #d57a5b1e
+# %% ../nbs/01_config.ipynb #1f309052
 def load_config(path) -> Config:
     "Read, type-check and validate a YAML config; every error is one line naming file:line and key."
     text = read_text(path, "config file")
