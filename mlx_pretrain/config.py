@@ -4,9 +4,9 @@
 __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dimensions', 'Attention', 'Normalization', 'Rope',
            'Misc', 'ModelConfig', 'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps', 'Metrics',
            'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config', 'ConfigError', 'from_dict', 'validate',
-           'legacy_notes', 'read_text', 'load_config', 'config_dict']
+           'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #a8a96505
+# %% ../nbs/01_config.ipynb #2bac6559
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #643d9746
+# %% ../nbs/01_config.ipynb #a2df43c4
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -36,7 +36,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #35c1130b
+# %% ../nbs/01_config.ipynb #ab12dabd
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -77,7 +77,7 @@ class ModelConfig:
     rope: Rope = field(default_factory=Rope)
     misc: Misc = field(default_factory=Misc)
 
-# %% ../nbs/01_config.ipynb #9d305013
+# %% ../nbs/01_config.ipynb #6fbd601c
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -109,7 +109,7 @@ class TrainingConfig:
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #08a0fe17
+# %% ../nbs/01_config.ipynb #1df4f961
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -155,7 +155,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #147352e0
+# %% ../nbs/01_config.ipynb #8eaf470c
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -184,7 +184,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #44adfebc
+# %% ../nbs/01_config.ipynb #beb9d840
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -198,7 +198,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #f93324dd
+# %% ../nbs/01_config.ipynb #c8784e96
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -231,7 +231,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #574fd6b4
+# %% ../nbs/01_config.ipynb #5cb1171e
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -250,7 +250,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #b93262cb
+# %% ../nbs/01_config.ipynb #ff85d762
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -273,17 +273,28 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #1f309052
-def load_config(path) -> Config:
-    "Read, type-check and validate a YAML config; every error is one line naming file:line and key."
+# %% ../nbs/01_config.ipynb #da102ca0
+def set_key(raw: dict, dotted: str, value):
+    "Set `a.b.c` in a nested dict, creating sections as needed."
+    *parents, last = dotted.split(".")
+    for k in parents:
+        if not isinstance(raw.get(k), dict): raw[k] = {}
+        raw = raw[k]
+    raw[last] = value
+
+def load_config(path, overrides: dict | None = None) -> Config:
+    "Read, type-check and validate a YAML config, with `overrides` ({'a.b': value}) applied first; errors name file:line and key."
     text = read_text(path, "config file")
     try: raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise UserError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {getattr(e, 'problem', None) or e}") from None
     if not isinstance(raw, dict): raise UserError(f"{path}: expected a YAML mapping of config sections, got {type(raw).__name__}")
+    for k, v in (overrides or {}).items(): set_key(raw, k, v)
     try: return validate(from_dict(Config, raw))
     except ConfigError as e:
+        if ".".join(e.path) in (overrides or {}) or any(".".join(e.path).startswith(k + ".") for k in overrides or {}):
+            raise UserError(f"override {e}") from None
         line = _key_line(text, e.path)
         raise UserError(f"{path}:{line}: {e}" if line else f"{path}: {e}") from None
 

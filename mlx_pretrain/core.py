@@ -3,15 +3,15 @@
 # %% auto #0
 __all__ = ['OPENBLAS_PATHS', 'openblas_path', 'UserError', 'find_openblas', 'enable_openblas', 'select_device', 'cache_dir']
 
-# %% ../nbs/00_core.ipynb #e4c99eb7
+# %% ../nbs/00_core.ipynb #97f0951a
 import ctypes, ctypes.util, os, platform, sys
 from pathlib import Path
 
-# %% ../nbs/00_core.ipynb #b2480b03
+# %% ../nbs/00_core.ipynb #f0a94a17
 class UserError(Exception):
     "An error the user can fix; its message is one line naming the file:line or config key."
 
-# %% ../nbs/00_core.ipynb #869342e9
+# %% ../nbs/00_core.ipynb #14aa170b
 OPENBLAS_PATHS = [f"/usr/lib/{platform.machine()}-linux-gnu/openblas-pthread/libopenblas.so.0",
                   f"/usr/lib/{platform.machine()}-linux-gnu/libopenblas.so.0",
                   "/usr/lib64/libopenblas.so.0", "/usr/lib/libopenblas.so.0"]
@@ -24,7 +24,7 @@ def find_openblas() -> str | None:
         if Path(p).exists(): return p
     return ctypes.util.find_library("openblas")
 
-# %% ../nbs/00_core.ipynb #71c96cb7
+# %% ../nbs/00_core.ipynb #99b961bd
 openblas_path = None  # the OpenBLAS in use, once `enable_openblas` found one
 
 def enable_openblas(quiet=False) -> str | None:
@@ -41,7 +41,7 @@ def enable_openblas(quiet=False) -> str | None:
     if hint and not quiet: print(f"mlx-pretrain: {hint}", file=sys.stderr)
     return openblas_path
 
-# %% ../nbs/00_core.ipynb #5a37bc4f
+# %% ../nbs/00_core.ipynb #0104fca0
 def select_device(name: str = "gpu", quiet=False) -> str:
     "Make `name` ('cpu' or 'gpu') MLX's default device; falls back to the CPU with a note when there is no GPU."
     import mlx.core as mx
@@ -52,7 +52,7 @@ def select_device(name: str = "gpu", quiet=False) -> str:
     mx.set_default_device(mx.gpu if name == "gpu" else mx.cpu)
     return name
 
-# %% ../nbs/00_core.ipynb #50efbbb2
+# %% ../nbs/00_core.ipynb #8cf0d86a
 def cache_dir(*parts) -> Path:
     "A directory under the cache root (`MLX_PRETRAIN_CACHE`, default ~/.cache/mlx-pretrain), created if needed."
     root = Path(os.environ.get("MLX_PRETRAIN_CACHE") or Path.home() / ".cache" / "mlx-pretrain")

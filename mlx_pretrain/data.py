@@ -4,7 +4,7 @@
 __all__ = ['CACHE_VERSION', 'IGNORE', 'read_jsonl', 'TokenData', 'file_digest', 'tokenize_documents', 'tokenize_jsonl',
            'split_tail', 'PackedSequences', 'window_order', 'iterate_batches', 'eval_batches']
 
-# %% ../nbs/03_data.ipynb #ea28d7a4
+# %% ../nbs/03_data.ipynb #b3e4cb0b
 import hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +13,7 @@ import numpy as np
 from .core import UserError, cache_dir
 from .tokenizer import Tokenizer
 
-# %% ../nbs/03_data.ipynb #061ed567
+# %% ../nbs/03_data.ipynb #26dec66a
 def read_jsonl(path, text_field: str = "text") -> Iterator[tuple[int, str]]:
     "Yield (line number, text) from a JSONL file; a UserError names path:line for any bad row."
     p = Path(path)
@@ -32,7 +32,7 @@ def read_jsonl(path, text_field: str = "text") -> Iterator[tuple[int, str]]:
             yield i, row[text_field]
     if n == 0: raise UserError(f"{path}: no rows (the file is empty)")
 
-# %% ../nbs/03_data.ipynb #b9adaa04
+# %% ../nbs/03_data.ipynb #5807f438
 @dataclass
 class TokenData:
     "A token stream (memory-mapped when cached) and the start offset of each document in it."
@@ -49,7 +49,7 @@ def file_digest(path) -> str:
         while chunk := f.read(1 << 20): h.update(chunk)
     return h.hexdigest()[:16]
 
-# %% ../nbs/03_data.ipynb #6ff348c9
+# %% ../nbs/03_data.ipynb #6b735b13
 CACHE_VERSION = 1  # bump when the cached layout changes
 
 def tokenize_documents(texts: Iterator[str], tok: Tokenizer, batch: int = 512) -> TokenData:
@@ -83,7 +83,7 @@ def tokenize_jsonl(path, text_field: str, tok: Tokenizer, log: Callable = print)
     log(f"{path}: tokenized {data.n_docs:,} documents into {len(data):,} tokens in {time.time() - t0:.1f}s (cached in {d})")
     return data
 
-# %% ../nbs/03_data.ipynb #3c4b98a9
+# %% ../nbs/03_data.ipynb #adacb6ca
 def split_tail(data: TokenData, fraction: float) -> tuple[TokenData, TokenData]:
     "(train, validation): the last `fraction` of documents held out (of tokens, for a single document)."
     if data.n_docs > 1:
@@ -93,7 +93,7 @@ def split_tail(data: TokenData, fraction: float) -> tuple[TokenData, TokenData]:
     cut = int(len(data) * (1 - fraction))
     return TokenData(data.tokens[:cut], data.offsets[:1]), TokenData(data.tokens[cut:], np.zeros(1, np.int64))
 
-# %% ../nbs/03_data.ipynb #3b0138c0
+# %% ../nbs/03_data.ipynb #46af4354
 IGNORE = -100  # target id the loss skips
 
 class PackedSequences:
@@ -111,7 +111,7 @@ class PackedSequences:
             x[r, :len(w) - 1], y[r, :len(w) - 1] = w[:-1], w[1:]
         return x, y
 
-# %% ../nbs/03_data.ipynb #ebdd6b94
+# %% ../nbs/03_data.ipynb #f25ab2dd
 def window_order(n: int, seed: int, epoch: int) -> np.ndarray:
     "The permutation of n windows used in `epoch`."
     return np.random.default_rng([seed, epoch]).permutation(n)
@@ -127,7 +127,7 @@ def iterate_batches(seqs: PackedSequences, batch_size: int, seed: int, position:
         position += accum * batch_size
         yield x.reshape(accum, batch_size, -1), y.reshape(accum, batch_size, -1), position
 
-# %% ../nbs/03_data.ipynb #03d9cc2a
+# %% ../nbs/03_data.ipynb #e2297119
 def eval_batches(seqs: PackedSequences, batch_size: int):
     "Yield (x, y) batches of shape (batch_size, T) covering every window once."
     for i in range(0, len(seqs), batch_size):

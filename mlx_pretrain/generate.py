@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['generate', 'load_run']
 
-# %% ../nbs/06_generate.ipynb #73d48c6b
+# %% ../nbs/06_generate.ipynb #c957e918
 from pathlib import Path
 from typing import Iterator
 from .core import UserError
@@ -11,7 +11,7 @@ from .tokenizer import Tokenizer, load_tokenizer
 from .models import load_model
 import mlx.core as mx
 
-# %% ../nbs/06_generate.ipynb #aac81a70
+# %% ../nbs/06_generate.ipynb #d462504a
 def generate(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperature: float = 0.8, top_p: float = 0.0,
              top_k: int = 0, min_p: float = 0.0, repetition_penalty: float | None = None, seed: int | None = None) -> Iterator[str]:
     "Yield the continuation of `prompt` as text pieces, stopping at eos or after `max_tokens` tokens."
@@ -30,7 +30,7 @@ def generate(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperat
         if not text.endswith("\ufffd"):              # hold back a half-decoded UTF-8 character
             yield text[len(shown):]; shown = text
 
-# %% ../nbs/06_generate.ipynb #9107025e
+# %% ../nbs/06_generate.ipynb #b00a9914
 def load_run(run, runs_dir="runs"):
     "(model, tokenizer) from a run name, run directory, or model directory."
     p = Path(run)

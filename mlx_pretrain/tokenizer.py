@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['bytes_to_unicode', 'Tokenizer', 'byte_tokenizer', 'train_bpe', 'save_tokenizer', 'load_tokenizer']
 
-# %% ../nbs/02_tokenizer.ipynb #bb842f38
+# %% ../nbs/02_tokenizer.ipynb #5cc164fc
 import hashlib, json
 from pathlib import Path
 from typing import Iterable
@@ -11,7 +11,7 @@ import numpy as np
 from tokenizers import Tokenizer as HFTokenizer, decoders, models, pre_tokenizers, trainers
 from .core import UserError
 
-# %% ../nbs/02_tokenizer.ipynb #4fff5fb8
+# %% ../nbs/02_tokenizer.ipynb #42129839
 def bytes_to_unicode() -> dict[int, str]:
     "GPT-2's map from each byte to the printable character byte-level BPE uses for it."
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
@@ -20,7 +20,7 @@ def bytes_to_unicode() -> dict[int, str]:
         if b not in bs: bs.append(b); cs.append(256 + n); n += 1
     return dict(zip(bs, map(chr, cs)))
 
-# %% ../nbs/02_tokenizer.ipynb #e544bfbd
+# %% ../nbs/02_tokenizer.ipynb #e9781c0d
 class Tokenizer:
     "HF tokenizer + named special tokens; encode/decode without adding specials."
     def __init__(self, tok: HFTokenizer, special_tokens: dict):
@@ -42,7 +42,7 @@ class Tokenizer:
         return np.array([0 if i in special else len(bytes(inv[c] for c in self.tok.id_to_token(i)))
                          for i in range(self.vocab_size)], dtype=np.int32)
 
-# %% ../nbs/02_tokenizer.ipynb #8b9444fd
+# %% ../nbs/02_tokenizer.ipynb #6525902f
 def _byte_level(tok: HFTokenizer) -> HFTokenizer:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -67,7 +67,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, special_tokens: dict) -> To
     tok.train_from_iterator(texts, trainer)
     return Tokenizer(tok, special_tokens)
 
-# %% ../nbs/02_tokenizer.ipynb #f19e5ac5
+# %% ../nbs/02_tokenizer.ipynb #239ba13e
 def save_tokenizer(t: Tokenizer, path, model_max_length: int | None = None) -> Path:
     "Write tokenizer.json and tokenizer_config.json into directory `path`."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
