@@ -4,8 +4,8 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
            'total_iters', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #59d198bd
-import json, math, platform, shutil, sys, time
+# %% ../nbs/07_pretrain.ipynb #f6144e9b
+import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #5262cb2f
+# %% ../nbs/07_pretrain.ipynb #e50d40a4
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #780d0f07
+# %% ../nbs/07_pretrain.ipynb #1b091754
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #550841af
+# %% ../nbs/07_pretrain.ipynb #6d516336
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #5c195df7
+# %% ../nbs/07_pretrain.ipynb #13d6de35
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -83,7 +83,7 @@ def get_tokenizer(cfg: Config, run_dir: Path, action: str, log=print) -> Tokeniz
     if d.tokenizer_path: return load_tokenizer(d.tokenizer_path, sp)
     if action == "resume" and (run_dir / "tokenizer").is_dir(): return load_tokenizer(run_dir / "tokenizer", sp)
     key = f"{file_digest(d.input_file)}-{d.text_field}-{vocab_size(cfg)}-{json.dumps(sp, sort_keys=True)}"
-    cached = cache_dir("tokenizers") / __import__("hashlib").sha256(key.encode()).hexdigest()[:16]
+    cached = cache_dir("tokenizers") / hashlib.sha256(key.encode()).hexdigest()[:16]
     if (cached / "tokenizer.json").is_file():
         log(f"tokenizer: cache hit ({cached})"); return load_tokenizer(cached, sp)
     t0 = time.time()
@@ -101,13 +101,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #3846ac78
+# %% ../nbs/07_pretrain.ipynb #0d4f6016
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #9b392b7f
+# %% ../nbs/07_pretrain.ipynb #b15c999a
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
@@ -116,7 +116,7 @@ def _versions():
 def _data_info(path, data: TokenData):
     return {"file": str(path), "sha256_16": file_digest(path) if path else None, "documents": data.n_docs, "tokens": len(data)}
 
-# %% ../nbs/07_pretrain.ipynb #b0da3ccf
+# %% ../nbs/07_pretrain.ipynb #af2c3486
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
     "Run the `train` command for a config (object or YAML path); returns the run directory."
     if not isinstance(cfg, Config): cfg = load_config(cfg)
@@ -161,7 +161,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> P
     if not quiet: print(f"final model: {run / 'final'}", file=sys.stderr)
     return run
 
-# %% ../nbs/07_pretrain.ipynb #c7d006a0
+# %% ../nbs/07_pretrain.ipynb #350610f3
 def _write_run_files(cfg, run, tok, model, train_data, val_data, device, iters, start):
     (run / "config.yaml").write_text(yaml.safe_dump(config_dict(cfg), sort_keys=False))
     save_tokenizer(tok, run / "tokenizer", cfg.data.preprocessing.max_context_size)
