@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
            'total_iters', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #f6144e9b
+# %% ../nbs/07_pretrain.ipynb #d9f3a69c
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #e50d40a4
+# %% ../nbs/07_pretrain.ipynb #34cce715
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #1b091754
+# %% ../nbs/07_pretrain.ipynb #97968b13
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #6d516336
+# %% ../nbs/07_pretrain.ipynb #851c6030
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #13d6de35
+# %% ../nbs/07_pretrain.ipynb #1e2064b6
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -101,13 +101,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #0d4f6016
+# %% ../nbs/07_pretrain.ipynb #5249f833
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #b15c999a
+# %% ../nbs/07_pretrain.ipynb #e3918213
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
@@ -116,7 +116,7 @@ def _versions():
 def _data_info(path, data: TokenData):
     return {"file": str(path), "sha256_16": file_digest(path) if path else None, "documents": data.n_docs, "tokens": len(data)}
 
-# %% ../nbs/07_pretrain.ipynb #af2c3486
+# %% ../nbs/07_pretrain.ipynb #29ad564c
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
     "Run the `train` command for a config (object or YAML path); returns the run directory."
     if not isinstance(cfg, Config): cfg = load_config(cfg)
@@ -161,7 +161,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> P
     if not quiet: print(f"final model: {run / 'final'}", file=sys.stderr)
     return run
 
-# %% ../nbs/07_pretrain.ipynb #350610f3
+# %% ../nbs/07_pretrain.ipynb #526f893e
 def _write_run_files(cfg, run, tok, model, train_data, val_data, device, iters, start):
     (run / "config.yaml").write_text(yaml.safe_dump(config_dict(cfg), sort_keys=False))
     save_tokenizer(tok, run / "tokenizer", cfg.data.preprocessing.max_context_size)
