@@ -2,11 +2,11 @@
 
 # %% auto #0
 __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dimensions', 'Attention', 'Normalization', 'Rope',
-           'Misc', 'ModelConfig', 'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps', 'Metrics',
-           'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config', 'ConfigError', 'from_dict', 'validate',
+           'Misc', 'Freeze', 'ModelConfig', 'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps',
+           'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config', 'ConfigError', 'from_dict', 'validate',
            'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #2bac6559
+# %% ../nbs/01_config.ipynb #2b90fc94
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #a2df43c4
+# %% ../nbs/01_config.ipynb #a223cfce
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -33,10 +33,19 @@ class DataConfig:
     validation_fraction: float = 0.05        # share of documents held out when there is no validation_file
     tokenizer_path: Optional[str] = None     # directory with tokenizer.json; None trains a BPE on input_file
     text_field: str = "text"                 # JSON key holding each document's text
+    # supervised fine-tuning (the sft command); {field} in a template is that field of the row
+    prompt_format: str = "### Instruction:\n{instruction}\n\n### Response:\n"  # prompt template
+    response_format: str = "{response}"      # response template
+    system_prompt: Optional[str] = None      # text before every prompt, followed by a blank line
+    input_field: str = "instruction"         # field every row must have (the prompt)
+    output_field: str = "response"           # field every row must have (the response)
+    train_on_prompt: bool = False            # True: the loss covers system and prompt tokens too
+    packing: bool = True                     # pack several whole examples into each training window
+    overlong: Literal["truncate", "drop"] = "truncate"  # examples longer than max_context_size
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #ab12dabd
+# %% ../nbs/01_config.ipynb #53134f3c
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -68,6 +77,12 @@ class Misc:
     tie_word_embeddings: bool = True         # output head shares the embedding matrix
 
 @dataclass
+class Freeze:
+    embeddings: bool = False                 # freeze the token embedding (and a tied output head)
+    layers: int = 0                          # freeze the first N transformer blocks
+    patterns: list = field(default_factory=list)  # freeze parameters whose name contains any of these, e.g. ["self_attn"]
+
+@dataclass
 class ModelConfig:
     architecture: str = "llama"              # model_type, e.g. llama, qwen2, or one registered in arch/
     model_source: Optional[Literal["custom", "mlx_lm"]] = None  # where to find it; None tries custom, then mlx_lm
@@ -76,8 +91,9 @@ class ModelConfig:
     normalization: Normalization = field(default_factory=Normalization)
     rope: Rope = field(default_factory=Rope)
     misc: Misc = field(default_factory=Misc)
+    freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
 
-# %% ../nbs/01_config.ipynb #6fbd601c
+# %% ../nbs/01_config.ipynb #b643f2bf
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -109,7 +125,7 @@ class TrainingConfig:
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #1df4f961
+# %% ../nbs/01_config.ipynb #90a93548
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -155,7 +171,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #8eaf470c
+# %% ../nbs/01_config.ipynb #01050d26
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -184,7 +200,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #beb9d840
+# %% ../nbs/01_config.ipynb #7a42569f
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -198,7 +214,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #c8784e96
+# %% ../nbs/01_config.ipynb #cdc94dcc
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -231,7 +247,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #5cb1171e
+# %% ../nbs/01_config.ipynb #cb17a9ce
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -250,7 +266,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #ff85d762
+# %% ../nbs/01_config.ipynb #5ff72f48
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -273,7 +289,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #da102ca0
+# %% ../nbs/01_config.ipynb #3e01af74
 def set_key(raw: dict, dotted: str, value):
     "Set `a.b.c` in a nested dict, creating sections as needed."
     *parents, last = dotted.split(".")

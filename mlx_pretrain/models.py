@@ -4,7 +4,7 @@
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
            'init_weights', 'count_params', 'build_model', 'save_model', 'load_model']
 
-# %% ../nbs/04_models.ipynb #d4f3cbcd
+# %% ../nbs/04_models.ipynb #998cf87c
 import dataclasses, importlib, json, math
 from pathlib import Path
 from .core import UserError
@@ -13,7 +13,7 @@ import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten, tree_unflatten
 
-# %% ../nbs/04_models.ipynb #6c784343
+# %% ../nbs/04_models.ipynb #f6ed7f1b
 CUSTOM_ARCHS: dict[str, tuple[type, type]] = {}  # architecture name -> (Model class, ModelArgs dataclass)
 
 def register_arch(name: str, model_cls: type, args_cls: type):
@@ -36,7 +36,7 @@ def resolve_arch(name: str, source: str | None = None) -> tuple[str, type, type]
     raise UserError(f"model.architecture: {name!r} not found in {' or '.join(tried)}"
                     f" (custom has: {', '.join(CUSTOM_ARCHS) or 'none registered'}; mlx_lm has e.g. llama, qwen2, mistral, gemma)")
 
-# %% ../nbs/04_models.ipynb #c68e9169
+# %% ../nbs/04_models.ipynb #74f9266d
 SEED_TO_ARGS = {  # config key -> ModelArgs field (Hugging Face / mlx-lm name)
     "dimensions.hidden_size": "hidden_size", "dimensions.intermediate_size": "intermediate_size",
     "dimensions.num_layers": "num_hidden_layers", "attention.num_heads": "num_attention_heads",
@@ -58,7 +58,7 @@ def ignored_keys(args: dict, args_cls: type) -> list[str]:
     fields = {f.name for f in dataclasses.fields(args_cls)}
     return [f"model.{k}" for k, a in SEED_TO_ARGS.items() if a in args and a not in fields]
 
-# %% ../nbs/04_models.ipynb #be516d40
+# %% ../nbs/04_models.ipynb #647ad228
 def init_weights(model: nn.Module, n_layers: int, std: float = 0.02):
     "GPT-2 initialisation in place: N(0, std²) weights, zero biases, residual projections / sqrt(2·n_layers)."
     def init(path, p):
@@ -68,11 +68,12 @@ def init_weights(model: nn.Module, n_layers: int, std: float = 0.02):
         return mx.random.normal(p.shape, dtype=p.dtype) * s
     model.update(tree_unflatten([(k, init(k, v)) for k, v in tree_flatten(model.parameters())]))
 
-def count_params(model: nn.Module, exclude_embeddings=False) -> int:
-    "Number of parameters (optionally without the token embedding, as in nanoGPT's MFU count)."
-    return sum(v.size for k, v in tree_flatten(model.parameters()) if not (exclude_embeddings and "embed_tokens" in k))
+def count_params(model: nn.Module, exclude_embeddings=False, trainable_only=False) -> int:
+    "Number of parameters (optionally without the token embedding, as in nanoGPT's MFU count, or only trainable ones)."
+    params = model.trainable_parameters() if trainable_only else model.parameters()
+    return sum(v.size for k, v in tree_flatten(params) if not (exclude_embeddings and "embed_tokens" in k))
 
-# %% ../nbs/04_models.ipynb #cc9a17e6
+# %% ../nbs/04_models.ipynb #27640893
 def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, log=print) -> tuple[nn.Module, dict]:
     "(model, args) for the model section: resolved in the registry, built, initialised from `seed`."
     source, model_cls, args_cls = resolve_arch(cfg.architecture, cfg.model_source)
@@ -85,7 +86,7 @@ def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, 
     mx.eval(model.parameters())
     return model, args
 
-# %% ../nbs/04_models.ipynb #bba8142c
+# %% ../nbs/04_models.ipynb #5d7e25f5
 def save_model(model: nn.Module, args: dict, path) -> Path:
     "Write config.json and model.safetensors (mlx-lm layout) into `path`."
     from mlx_lm.utils import save_config, save_model as _save_weights

@@ -2,11 +2,11 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
-           'total_iters', 'pretrain']
+           'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #d9f3a69c
+# %% ../nbs/07_pretrain.ipynb #166be089
 import hashlib, json, math, platform, shutil, sys, time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import yaml
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #34cce715
+# %% ../nbs/07_pretrain.ipynb #3818597b
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #97968b13
+# %% ../nbs/07_pretrain.ipynb #6ee50856
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #851c6030
+# %% ../nbs/07_pretrain.ipynb #dfac69d4
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #1e2064b6
+# %% ../nbs/07_pretrain.ipynb #c0ee3baa
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -101,13 +101,77 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #5249f833
+# %% ../nbs/07_pretrain.ipynb #af819e3a
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #e3918213
+# %% ../nbs/07_pretrain.ipynb #405dbb3a
+@dataclass
+class RunSetup:
+    "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
+    cfg: Config; run: Path; action: str; ckpt: Path | None; device: str; quiet: bool = False
+    pending: list = field(default_factory=list)        # log lines from before the run directory exists
+    def log(self, line: str):
+        if not self.quiet: print(line, file=sys.stderr)
+        self.pending.append(line)
+
+def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file", "validation_file", "tokenizer_path")) -> RunSetup:
+    "Checks that need no heavy work; nothing is written yet."
+    if not isinstance(cfg, Config): cfg = load_config(cfg)
+    notes = legacy_notes(cfg)
+    device = select_device(cfg.system.device, quiet=quiet)
+    for key in files:
+        if (f := getattr(cfg.data, key)) and not Path(f).exists(): raise UserError(f"data.{key}: {f}: file not found")
+    run, action = plan_run_dir(cfg, runs_dir)
+    ckpt = find_checkpoint(cfg.resume.checkpoint) if cfg.resume.checkpoint else None
+    setup = RunSetup(cfg, run, action, ckpt, device, quiet)
+    for n in notes: setup.log(n)
+    return setup
+
+# %% ../nbs/07_pretrain.ipynb #01d58eea
+def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=()) -> Path:
+    "Optimizer, resume, run directory, training and the final model; returns the run directory."
+    cfg, h, sch = s.cfg, s.cfg.training.hyperparameters, s.cfg.training.scheduler
+    iters = total_iters(cfg, len(train_seqs))
+    opt = build_optimizer(cfg.training.optimization, build_schedule(sch.type, h.learning_rate, iters, sch.warmup_steps, sch.min_lr_ratio), h.weight_decay)
+    start = None
+    if s.ckpt:
+        start = load_checkpoint(s.ckpt, model, None if cfg.resume.reset_optimizer else opt)
+        if cfg.resume.reset_optimizer: start = None      # weights only: a fresh optimizer, schedule and data order
+        s.log(f"resume: loaded {s.ckpt}" + (" (weights only, reset_optimizer)" if start is None else f" at step {start['step']}"))
+    # the run directory: only now is anything replaced or written
+    if s.action == "overwrite": shutil.rmtree(s.run)
+    s.run.mkdir(parents=True, exist_ok=True)
+    _write_run_files(cfg, s.run, tok, model, data_info, s.device, iters, start)
+    show = vars(cfg.logging.metrics)
+    runlog = RunLog(s.run, show)
+    for line in s.pending: runlog.log(line)
+    st = cfg.logging.steps
+    targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
+                      st.logging_interval, st.validation_interval, st.checkpoint_interval)
+    train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet), *callbacks],
+          token_bytes=tok.token_bytes(), start=start)
+    save_model(model, args, s.run / "final"); save_tokenizer(tok, s.run / "final", cfg.data.preprocessing.max_context_size)
+    runlog.log(f"final model: {s.run / 'final'}")
+    if not s.quiet: print(f"final model: {s.run / 'final'}", file=sys.stderr)
+    return s.run
+
+# %% ../nbs/07_pretrain.ipynb #80ac8a55
+def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
+    "Run the `train` command for a config (object or YAML path); returns the run directory."
+    s = open_run(cfg, runs_dir, quiet)
+    cfg, T = s.cfg, s.cfg.data.preprocessing.max_context_size
+    tok = get_tokenizer(cfg, s.run, s.action, s.log)
+    train_data, val_data = get_data(cfg, tok, s.log)
+    train_seqs, val_seqs = PackedSequences(train_data.tokens, T, tok.pad_id), PackedSequences(val_data.tokens, T, tok.pad_id)
+    model, args = build_model(cfg.model, tok.vocab_size, T, cfg.system.seed, s.log)
+    if cfg.training.dtype == "bfloat16": model.set_dtype(mx.bfloat16)
+    info = {"train": _data_info(cfg.data.input_file, train_data), "validation": _data_info(cfg.data.validation_file, val_data)}
+    return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks)
+
+# %% ../nbs/07_pretrain.ipynb #8cd6e0db
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
@@ -116,53 +180,7 @@ def _versions():
 def _data_info(path, data: TokenData):
     return {"file": str(path), "sha256_16": file_digest(path) if path else None, "documents": data.n_docs, "tokens": len(data)}
 
-# %% ../nbs/07_pretrain.ipynb #29ad564c
-def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
-    "Run the `train` command for a config (object or YAML path); returns the run directory."
-    if not isinstance(cfg, Config): cfg = load_config(cfg)
-    pending = []                                         # log lines from before the run directory exists
-    def log(line):
-        if not quiet: print(line, file=sys.stderr)
-        pending.append(line)
-    for note in legacy_notes(cfg): log(note)
-    device = select_device(cfg.system.device, quiet=quiet)
-    for key in ("input_file", "validation_file", "tokenizer_path"):
-        if (f := getattr(cfg.data, key)) and not Path(f).exists(): raise UserError(f"data.{key}: {f}: file not found")
-    run, action = plan_run_dir(cfg, runs_dir)
-    ckpt = find_checkpoint(cfg.resume.checkpoint) if cfg.resume.checkpoint else None
-    # tokenizer, data, model, optimizer
-    tok = get_tokenizer(cfg, run, action, log)
-    train_data, val_data = get_data(cfg, tok, log)
-    T, h = cfg.data.preprocessing.max_context_size, cfg.training.hyperparameters
-    train_seqs, val_seqs = PackedSequences(train_data.tokens, T, tok.pad_id), PackedSequences(val_data.tokens, T, tok.pad_id)
-    model, args = build_model(cfg.model, tok.vocab_size, T, cfg.system.seed, log)
-    if cfg.training.dtype == "bfloat16": model.set_dtype(mx.bfloat16)
-    iters, sch = total_iters(cfg, len(train_seqs)), cfg.training.scheduler
-    opt = build_optimizer(cfg.training.optimization, build_schedule(sch.type, h.learning_rate, iters, sch.warmup_steps, sch.min_lr_ratio), h.weight_decay)
-    start = None
-    if ckpt:
-        start = load_checkpoint(ckpt, model, None if cfg.resume.reset_optimizer else opt)
-        if cfg.resume.reset_optimizer: start = None      # weights only: a fresh optimizer, schedule and data order
-        log(f"resume: loaded {ckpt}" + (" (weights only, reset_optimizer)" if start is None else f" at step {start['step']}"))
-    # the run directory: only now is anything replaced or written
-    if action == "overwrite": shutil.rmtree(run)
-    run.mkdir(parents=True, exist_ok=True)
-    _write_run_files(cfg, run, tok, model, train_data, val_data, device, iters, start)
-    runlog = RunLog(run, vars(cfg.logging.metrics))
-    for line in pending: runlog.log(line)
-    s = cfg.logging.steps
-    targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
-                      s.logging_interval, s.validation_interval, s.checkpoint_interval)
-    train(model, opt, train_seqs, val_seqs, targs, run / "checkpoints", [runlog, Console(vars(cfg.logging.metrics), quiet), *callbacks],
-          token_bytes=tok.token_bytes(), start=start)
-    # final model in mlx-lm layout
-    save_model(model, args, run / "final"); save_tokenizer(tok, run / "final", T)
-    runlog.log(f"final model: {run / 'final'}")
-    if not quiet: print(f"final model: {run / 'final'}", file=sys.stderr)
-    return run
-
-# %% ../nbs/07_pretrain.ipynb #526f893e
-def _write_run_files(cfg, run, tok, model, train_data, val_data, device, iters, start):
+def _write_run_files(cfg, run, tok, model, data_info, device, iters, start):
     (run / "config.yaml").write_text(yaml.safe_dump(config_dict(cfg), sort_keys=False))
     save_tokenizer(tok, run / "tokenizer", cfg.data.preprocessing.max_context_size)
     step = start["step"] if start else 0
@@ -172,9 +190,10 @@ def _write_run_files(cfg, run, tok, model, train_data, val_data, device, iters, 
     meta = read_metadata(run)
     meta.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S"))
     meta.update(name=cfg.name, versions=_versions(), device=device,
-                parameters={"total": count_params(model), "non_embedding": count_params(model, exclude_embeddings=True)},
+                parameters={"total": count_params(model), "non_embedding": count_params(model, exclude_embeddings=True),
+                            "trainable": count_params(model, trainable_only=True)},
                 tokenizer={"vocab_size": tok.vocab_size, "fingerprint": tok.fingerprint},
-                data={"train": _data_info(cfg.data.input_file, train_data), "validation": _data_info(cfg.data.validation_file, val_data)})
+                data=data_info)
     meta["checkpoints"] = [c for c in meta.get("checkpoints", []) if c["step"] <= step]
     meta["validation"] = [v for v in meta.get("validation", []) if v["step"] <= step]
     meta.setdefault("sessions", []).append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "start_step": step, "iters": iters})
