@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['generate_tokens', 'generate', 'load_run']
 
-# %% ../nbs/06_generate.ipynb #78b4e2ae
+# %% ../nbs/06_generate.ipynb #df1c170e
 from pathlib import Path
 from typing import Iterator
 from .core import UserError
@@ -11,16 +11,16 @@ from .tokenizer import Tokenizer, load_tokenizer
 from .models import load_model
 import mlx.core as mx
 
-# %% ../nbs/06_generate.ipynb #0cdaef0f
+# %% ../nbs/06_generate.ipynb #e2ae9cf7
 def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperature: float = 0.8, top_p: float = 0.0,
                     top_k: int = 0, min_p: float = 0.0, repetition_penalty: float | None = None, seed: int | None = None) -> Iterator[int]:
-    "Yield the ids that continue `bos + prompt`, stopping before eos or after `max_tokens` ids."
+    "Yield the ids that continue `(bos +) prompt`, stopping before eos or after `max_tokens` ids."
     from mlx_lm.generate import generate_step
     from mlx_lm.sample_utils import make_sampler, make_logits_processors
     if seed is not None: mx.random.seed(seed)
     sampler = make_sampler(temp=temperature, top_p=top_p, min_p=min_p, top_k=top_k)
     procs = make_logits_processors(repetition_penalty=repetition_penalty) if repetition_penalty else None
-    for t, _ in generate_step(mx.array([tok.bos_id, *tok.encode(prompt)]), model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs):
+    for t, _ in generate_step(mx.array([*tok.bos_prefix, *tok.encode(prompt)]), model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs):
         if int(t) == tok.eos_id: return
         yield int(t)
 
@@ -33,7 +33,7 @@ def generate(model, tok: Tokenizer, prompt: str, *args, **kwargs) -> Iterator[st
         if not text.endswith("\ufffd"):             # hold back a half-decoded UTF-8 character
             yield text[len(shown):]; shown = text
 
-# %% ../nbs/06_generate.ipynb #930ac580
+# %% ../nbs/06_generate.ipynb #93d4c1fa
 def load_run(run, runs_dir="runs"):
     "(model, tokenizer) from a run name, run directory, or model directory."
     p = Path(run)

@@ -4,7 +4,7 @@
 __all__ = ['template_fields', 'format_example', 'encode_example', 'read_examples', 'SFTWindows', 'pack_examples', 'apply_freeze',
            'load_pretrained', 'check_vocab', 'sft']
 
-# %% ../nbs/09_sft.ipynb #b2b60517
+# %% ../nbs/09_sft.ipynb #a3d5216e
 import json, string, sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +16,11 @@ from .data import IGNORE, read_rows
 from .models import build_model, load_model, count_params
 from .trainer import find_checkpoint, load_checkpoint
 from .pretrain import open_run, finish_run
+from .gguf import load_gguf
 import mlx.core as mx
 import mlx.nn as nn
 
-# %% ../nbs/09_sft.ipynb #6f0f95f4
+# %% ../nbs/09_sft.ipynb #65ee46de
 def template_fields(fmt: str) -> set[str]:
     "Names of the {fields} in a format string."
     return {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
@@ -31,10 +32,10 @@ def format_example(row: dict, d: DataConfig) -> tuple[str, str]:
 
 def encode_example(tok: Tokenizer, prompt: str, response: str, train_on_prompt=False) -> tuple[list[int], list[bool]]:
     "(ids, is_target): bos + prompt + response + eos; targets are the response and eos (everything after bos with train_on_prompt)."
-    p, r = [tok.bos_id, *tok.encode(prompt)], [*tok.encode(response), tok.eos_id]
+    p, r = [*tok.bos_prefix, *tok.encode(prompt)], [*tok.encode(response), tok.eos_id]
     return p + r, [False] + [train_on_prompt] * (len(p) - 1) + [True] * len(r)
 
-# %% ../nbs/09_sft.ipynb #66188a0c
+# %% ../nbs/09_sft.ipynb #25ef481a
 def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], list[bool]]]:
     "Encoded (ids, is_target) examples of an SFT JSONL file."
     need = {d.input_field: "data.input_field", d.output_field: "data.output_field"}
@@ -48,7 +49,7 @@ def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], 
         out.append(encode_example(tok, *format_example(row, d), d.train_on_prompt))
     return out
 
-# %% ../nbs/09_sft.ipynb #31eae002
+# %% ../nbs/09_sft.ipynb #3f1076f0
 @dataclass
 class SFTWindows:
     "Fixed windows of (inputs, targets) with -100 where nothing is learned; indexable like PackedSequences."
@@ -77,7 +78,7 @@ def pack_examples(examples, T: int, pad_id: int, packing=True, overlong="truncat
     stats["target_tokens"] = int((y != IGNORE).sum())
     return SFTWindows(x, y, pad_id), stats
 
-# %% ../nbs/09_sft.ipynb #bcef97a7
+# %% ../nbs/09_sft.ipynb #9fc4301a
 def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
     "Freeze what `fz` names; returns (trainable, total) parameter counts."
     from mlx.utils import tree_flatten
@@ -94,11 +95,11 @@ def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
         if keys: mod.freeze(keys=keys, recurse=False)
     return count_params(model, trainable_only=True), count_params(model)
 
-# %% ../nbs/09_sft.ipynb #5eddec72
+# %% ../nbs/09_sft.ipynb #5b278048
 def load_pretrained(path) -> tuple[nn.Module, dict, Tokenizer]:
-    "(model, args, tokenizer) from a run directory, a run checkpoint or an mlx-lm model directory."
+    "(model, args, tokenizer) from a run directory, a run checkpoint, an mlx-lm model directory or a GGUF file."
     p = Path(path)
-    if p.suffix == ".gguf": raise UserError(f"--pretrained_model {path}: GGUF files are not supported yet; give an mlx-lm model directory")
+    if p.suffix == ".gguf": return load_gguf(p)
     if (p / "final" / "config.json").is_file(): p = p / "final"
     elif (p / "checkpoints").is_dir() and not (p / "config.json").is_file(): p = find_checkpoint(p)
     if (p / "config.json").is_file():
@@ -110,7 +111,7 @@ def load_pretrained(path) -> tuple[nn.Module, dict, Tokenizer]:
         model, args = build_model(cfg.model, tok.vocab_size, cfg.data.preprocessing.max_context_size, log=lambda *_: None)
         load_checkpoint(p, model)
         return model, args, tok
-    raise UserError(f"--pretrained_model {path}: not a run directory, a run checkpoint (checkpoints/step_N) or a model directory with config.json")
+    raise UserError(f"--pretrained_model {path}: not a run directory, a run checkpoint (checkpoints/step_N), a model directory with config.json or a .gguf file")
 
 def check_vocab(model, tok: Tokenizer, where: str):
     "The tokenizer's ids must all have a row in the model's embedding."
@@ -119,7 +120,7 @@ def check_vocab(model, tok: Tokenizer, where: str):
     if rows is not None and tok.vocab_size > rows:
         raise UserError(f"{where}: the tokenizer has {tok.vocab_size} tokens but the model's embedding has {rows} rows")
 
-# %% ../nbs/09_sft.ipynb #f210b38c
+# %% ../nbs/09_sft.ipynb #cf6fbaad
 def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False) -> Path:
     "Run the `sft` command: fine-tune `pretrained_model` on prompt/response examples; returns the run directory."
     s = open_run(cfg, runs_dir, quiet)
