@@ -4,7 +4,7 @@
 __all__ = ['CACHE_VERSION', 'IGNORE', 'read_rows', 'read_jsonl', 'TokenData', 'file_digest', 'tokenize_documents',
            'tokenize_jsonl', 'split_tail', 'PackedSequences', 'window_order', 'iterate_batches', 'eval_batches']
 
-# %% ../nbs/03_data.ipynb #c53dc0b6
+# %% ../nbs/03_data.ipynb #f15d1f78
 import hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +13,7 @@ import numpy as np
 from .core import UserError, cache_dir
 from .tokenizer import Tokenizer
 
-# %% ../nbs/03_data.ipynb #7c7c2cfb
+# %% ../nbs/03_data.ipynb #1b608515
 def read_rows(path, fields: dict[str, str]) -> Iterator[tuple[int, dict]]:
     "Yield (line number, row) from a JSONL file; each row must hold string `fields` ({field: config key that names it})."
     p = Path(path)
@@ -25,7 +25,7 @@ def read_rows(path, fields: dict[str, str]) -> Iterator[tuple[int, dict]]:
             try: row = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as e: raise UserError(f"{path}:{i}: not UTF-8 (byte {raw[e.start]:#04x} at column {e.start + 1})") from None
             except json.JSONDecodeError as e: raise UserError(f"{path}:{i}: malformed JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(row, dict): raise UserError(f"{path}:{i}: expected a JSON object with {', '.join(map(repr, fields))}, got {type(row).__name__}")
+            if not isinstance(row, dict): raise UserError(f"{path}:{i}: expected a JSON object{' with ' + ', '.join(map(repr, fields)) if fields else ''}, got {type(row).__name__}")
             for fld, key in fields.items():
                 if fld not in row: raise UserError(f"{path}:{i}: no {fld!r} field (the row has: {', '.join(map(repr, row)) or 'no keys'}); set {key}")
                 if not isinstance(row[fld], str): raise UserError(f"{path}:{i}: field {fld!r} should be a string, got {type(row[fld]).__name__}")
@@ -37,7 +37,7 @@ def read_jsonl(path, text_field: str = "text") -> Iterator[tuple[int, str]]:
     "Yield (line number, text) from a JSONL file; a UserError names path:line for any bad row."
     for i, row in read_rows(path, {text_field: "data.text_field"}): yield i, row[text_field]
 
-# %% ../nbs/03_data.ipynb #daab6fe1
+# %% ../nbs/03_data.ipynb #baebb54c
 @dataclass
 class TokenData:
     "A token stream (memory-mapped when cached) and the start offset of each document in it."
@@ -54,7 +54,7 @@ def file_digest(path) -> str:
         while chunk := f.read(1 << 20): h.update(chunk)
     return h.hexdigest()[:16]
 
-# %% ../nbs/03_data.ipynb #7f07c946
+# %% ../nbs/03_data.ipynb #afab575b
 CACHE_VERSION = 1  # bump when the cached layout changes
 
 def tokenize_documents(texts: Iterator[str], tok: Tokenizer, batch: int = 512) -> TokenData:
@@ -88,7 +88,7 @@ def tokenize_jsonl(path, text_field: str, tok: Tokenizer, log: Callable = print)
     log(f"{path}: tokenized {data.n_docs:,} documents into {len(data):,} tokens in {time.time() - t0:.1f}s (cached in {d})")
     return data
 
-# %% ../nbs/03_data.ipynb #e8df69f9
+# %% ../nbs/03_data.ipynb #fbfcdc4f
 def split_tail(data: TokenData, fraction: float) -> tuple[TokenData, TokenData]:
     "(train, validation): the last `fraction` of documents held out (of tokens, for a single document)."
     if data.n_docs > 1:
@@ -98,7 +98,7 @@ def split_tail(data: TokenData, fraction: float) -> tuple[TokenData, TokenData]:
     cut = int(len(data) * (1 - fraction))
     return TokenData(data.tokens[:cut], data.offsets[:1]), TokenData(data.tokens[cut:], np.zeros(1, np.int64))
 
-# %% ../nbs/03_data.ipynb #9fe3c343
+# %% ../nbs/03_data.ipynb #b320c607
 IGNORE = -100  # target id the loss skips
 
 class PackedSequences:
@@ -116,7 +116,7 @@ class PackedSequences:
             x[r, :len(w) - 1], y[r, :len(w) - 1] = w[:-1], w[1:]
         return x, y
 
-# %% ../nbs/03_data.ipynb #ce7d8d42
+# %% ../nbs/03_data.ipynb #fdda1897
 def window_order(n: int, seed: int, epoch: int) -> np.ndarray:
     "The permutation of n windows used in `epoch`."
     return np.random.default_rng([seed, epoch]).permutation(n)
@@ -132,7 +132,7 @@ def iterate_batches(seqs: PackedSequences, batch_size: int, seed: int, position:
         position += accum * batch_size
         yield x.reshape(accum, batch_size, -1), y.reshape(accum, batch_size, -1), position
 
-# %% ../nbs/03_data.ipynb #1fa45da5
+# %% ../nbs/03_data.ipynb #455ae263
 def eval_batches(seqs: PackedSequences, batch_size: int):
     "Yield (x, y) batches of shape (batch_size, T) covering every window once."
     for i in range(0, len(seqs), batch_size):
