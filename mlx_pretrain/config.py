@@ -2,11 +2,11 @@
 
 # %% auto #0
 __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dimensions', 'Attention', 'Normalization', 'Rope',
-           'Misc', 'Freeze', 'ModelConfig', 'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps',
-           'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config', 'ConfigError', 'from_dict', 'validate',
-           'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
+           'Misc', 'Freeze', 'LoraConfig', 'ModelConfig', 'Hyperparameters', 'Scheduler', 'Optimization',
+           'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config',
+           'ConfigError', 'from_dict', 'validate', 'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #2b90fc94
+# %% ../nbs/01_config.ipynb #887570a0
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #a223cfce
+# %% ../nbs/01_config.ipynb #d1ffc67b
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -45,7 +45,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #53134f3c
+# %% ../nbs/01_config.ipynb #6d2170ea
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -83,6 +83,18 @@ class Freeze:
     patterns: list = field(default_factory=list)  # freeze parameters whose name contains any of these, e.g. ["self_attn"]
 
 @dataclass
+class LoraConfig:
+    rank: int = 8                            # adapter rank r
+    alpha: float = 16.0                      # scale = alpha / rank
+    dropout: float = 0.0                     # dropout on the adapter input, in training only
+    target_modules: list = field(default_factory=lambda: ["q_proj", "v_proj"])  # linear modules to adapt (name or path suffix)
+    layers: Optional[int] = None             # adapt the last N blocks; None = all
+    use_dora: bool = False                   # DoRA (weight-decomposed LoRA) instead of LoRA
+    use_qlora: bool = False                  # quantize the frozen base (QLoRA)
+    qlora_bits: int = 4                      # 2, 3, 4, 6 or 8
+    qlora_group_size: int = 64               # 32, 64 or 128
+
+@dataclass
 class ModelConfig:
     architecture: str = "llama"              # model_type, e.g. llama, qwen2, or one registered in arch/
     model_source: Optional[Literal["custom", "mlx_lm"]] = None  # where to find it; None tries custom, then mlx_lm
@@ -92,8 +104,9 @@ class ModelConfig:
     rope: Rope = field(default_factory=Rope)
     misc: Misc = field(default_factory=Misc)
     freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
+    lora: Optional[LoraConfig] = None        # set to train low-rank adapters instead of the weights
 
-# %% ../nbs/01_config.ipynb #b643f2bf
+# %% ../nbs/01_config.ipynb #647e5580
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -125,7 +138,7 @@ class TrainingConfig:
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #90a93548
+# %% ../nbs/01_config.ipynb #836ce70a
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -171,7 +184,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #01050d26
+# %% ../nbs/01_config.ipynb #d7ee284f
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -200,7 +213,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #7a42569f
+# %% ../nbs/01_config.ipynb #5485e8f5
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -214,7 +227,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #cdc94dcc
+# %% ../nbs/01_config.ipynb #f5c3c340
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -247,7 +260,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #cb17a9ce
+# %% ../nbs/01_config.ipynb #b0415040
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -266,7 +279,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #5ff72f48
+# %% ../nbs/01_config.ipynb #b9fd3eca
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -289,7 +302,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #3e01af74
+# %% ../nbs/01_config.ipynb #9d2a504e
 def set_key(raw: dict, dotted: str, value):
     "Set `a.b.c` in a nested dict, creating sections as needed."
     *parents, last = dotted.split(".")
