@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
            'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #5401f687
+# %% ../nbs/07_pretrain.ipynb #2ed7439f
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #a5bc1577
+# %% ../nbs/07_pretrain.ipynb #af83ece8
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #c831603a
+# %% ../nbs/07_pretrain.ipynb #e03deed2
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #372c5cc7
+# %% ../nbs/07_pretrain.ipynb #81b4bf31
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #d1ae7f1d
+# %% ../nbs/07_pretrain.ipynb #11ef02ff
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -101,13 +101,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #543e9620
+# %% ../nbs/07_pretrain.ipynb #202a8a06
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #1e8cb29f
+# %% ../nbs/07_pretrain.ipynb #11ab0674
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -130,10 +130,18 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #ffadeaf9
-def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False) -> Path:
-    "Optimizer, resume, run directory, training and the final model; returns the run directory."
+# %% ../nbs/07_pretrain.ipynb #60ebfe6a
+def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
+               base_model=None) -> Path:
+    "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
     cfg, h, sch = s.cfg, s.cfg.training.hyperparameters, s.cfg.training.scheduler
+    adapter_cfg = None
+    if cfg.model.lora:                                   # LoRA/DoRA/QLoRA: see nbs/11_lora.ipynb
+        from mlx_pretrain.lora import apply_lora
+        adapter_cfg = {**apply_lora(model, cfg.model.lora), "base_model": str(base_model) if base_model else None}
+        s.log(f"{adapter_cfg['fine_tune_type']}: rank {cfg.model.lora.rank} on {', '.join(adapter_cfg['lora_parameters']['keys'])} of the last "
+              f"{adapter_cfg['num_layers']} blocks{', 4-bit base' if cfg.model.lora.use_qlora else ''}; trainable parameters: "
+              f"{count_params(model, trainable_only=True):,} of {count_params(model):,}")
     iters = total_iters(cfg, len(train_seqs))
     opt = build_optimizer(cfg.training.optimization, build_schedule(sch.type, h.learning_rate, iters, sch.warmup_steps, sch.min_lr_ratio), h.weight_decay)
     start = None
@@ -153,12 +161,17 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first)
     train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet), *callbacks],
           token_bytes=tok.token_bytes(), start=start)
-    save_model(model, args, s.run / "final"); save_tokenizer(tok, s.run / "final", cfg.data.preprocessing.max_context_size)
-    runlog.log(f"final model: {s.run / 'final'}")
-    if not s.quiet: print(f"final model: {s.run / 'final'}", file=sys.stderr)
+    if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
+        from mlx_pretrain.lora import save_adapters
+        done = f"adapters: {save_adapters(model, s.run / 'adapters', adapter_cfg)} (merge them into final/ with: mlx-pretrain fuse --run {s.run})"
+    else:
+        save_model(model, args, s.run / "final"); save_tokenizer(tok, s.run / "final", cfg.data.preprocessing.max_context_size)
+        done = f"final model: {s.run / 'final'}"
+    runlog.log(done)
+    if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #fc9486a5
+# %% ../nbs/07_pretrain.ipynb #6d56da12
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
     "Run the `train` command for a config (object or YAML path); returns the run directory."
     s = open_run(cfg, runs_dir, quiet)
@@ -171,7 +184,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> P
     info = {"train": _data_info(cfg.data.input_file, train_data), "validation": _data_info(cfg.data.validation_file, val_data)}
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks)
 
-# %% ../nbs/07_pretrain.ipynb #c2bfccfc
+# %% ../nbs/07_pretrain.ipynb #82fd86cb
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
