@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['generate_tokens', 'generate', 'load_run']
 
-# %% ../nbs/06_generate.ipynb #df1c170e
+# %% ../nbs/06_generate.ipynb #a1ad8b49
 from pathlib import Path
 from typing import Iterator
 from .core import UserError
@@ -11,7 +11,7 @@ from .tokenizer import Tokenizer, load_tokenizer
 from .models import load_model
 import mlx.core as mx
 
-# %% ../nbs/06_generate.ipynb #e2ae9cf7
+# %% ../nbs/06_generate.ipynb #a2c21233
 def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperature: float = 0.8, top_p: float = 0.0,
                     top_k: int = 0, min_p: float = 0.0, repetition_penalty: float | None = None, seed: int | None = None) -> Iterator[int]:
     "Yield the ids that continue `(bos +) prompt`, stopping before eos or after `max_tokens` ids."
@@ -20,9 +20,13 @@ def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, t
     if seed is not None: mx.random.seed(seed)
     sampler = make_sampler(temp=temperature, top_p=top_p, min_p=min_p, top_k=top_k)
     procs = make_logits_processors(repetition_penalty=repetition_penalty) if repetition_penalty else None
-    for t, _ in generate_step(mx.array([*tok.bos_prefix, *tok.encode(prompt)]), model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs):
-        if int(t) == tok.eos_id: return
-        yield int(t)
+    was_training = model.training
+    model.eval()                                          # no dropout while sampling; restored afterwards
+    try:
+        for t, _ in generate_step(mx.array([*tok.bos_prefix, *tok.encode(prompt)]), model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs):
+            if int(t) == tok.eos_id: return
+            yield int(t)
+    finally: model.train(was_training)
 
 def generate(model, tok: Tokenizer, prompt: str, *args, **kwargs) -> Iterator[str]:
     "Yield the continuation of `prompt` as text pieces (arguments as `generate_tokens`)."
@@ -33,7 +37,7 @@ def generate(model, tok: Tokenizer, prompt: str, *args, **kwargs) -> Iterator[st
         if not text.endswith("\ufffd"):             # hold back a half-decoded UTF-8 character
             yield text[len(shown):]; shown = text
 
-# %% ../nbs/06_generate.ipynb #93d4c1fa
+# %% ../nbs/06_generate.ipynb #d8249fc6
 def load_run(run, runs_dir="runs"):
     "(model, tokenizer) from a run name, run directory, or model directory."
     p = Path(run)

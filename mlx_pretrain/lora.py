@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['linear_paths', 'lora_keys', 'check_lora', 'apply_lora', 'save_adapters', 'load_adapters', 'fuse_lora', 'fuse_run']
 
-# %% ../nbs/11_lora.ipynb #0636311b
+# %% ../nbs/11_lora.ipynb #3e3855a2
 import json
 from pathlib import Path
 from .core import UserError
@@ -12,7 +12,7 @@ import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten, tree_unflatten
 
-# %% ../nbs/11_lora.ipynb #ce8fef27
+# %% ../nbs/11_lora.ipynb #5a823477
 def linear_paths(model) -> list[str]:
     "Paths, inside one block, of the linear layers of `model.layers[0]`."
     return sorted(k for k, m in model.layers[0].named_modules() if isinstance(m, (nn.Linear, nn.QuantizedLinear)))
@@ -27,7 +27,7 @@ def lora_keys(model, targets) -> list[str]:
         keys += hit
     return sorted(set(keys))
 
-# %% ../nbs/11_lora.ipynb #061e0890
+# %% ../nbs/11_lora.ipynb #9a8034d3
 def check_lora(lc: LoraConfig, model):
     "A UserError naming the model.lora key for values no adapter can use."
     if lc.rank <= 0: raise UserError(f"model.lora.rank: must be > 0, got {lc.rank}")
@@ -54,7 +54,7 @@ def apply_lora(model, lc: LoraConfig) -> dict:
     if lc.use_qlora: cfg["quantization"] = {"group_size": lc.qlora_group_size, "bits": lc.qlora_bits}
     return cfg
 
-# %% ../nbs/11_lora.ipynb #2a6666b9
+# %% ../nbs/11_lora.ipynb #b05ee2f1
 def save_adapters(model, path, adapter_config: dict) -> Path:
     "Write adapters.safetensors (trainable parameters) and adapter_config.json into `path`."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def fuse_lora(model, dequantize: bool = True):
     if fused: model.update_modules(tree_unflatten(fused))
     return model
 
-# %% ../nbs/11_lora.ipynb #e8f92cce
+# %% ../nbs/11_lora.ipynb #4c9a212b
 def fuse_run(run, keep_quantized: bool = False) -> Path:
     "Merge a LoRA run's adapters into its base model and write runs/<name>/final/ in mlx-lm's layout."
     from mlx_pretrain.sft import load_pretrained

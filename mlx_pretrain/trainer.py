@@ -5,7 +5,7 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss'
            'save_checkpoint', 'reseed', 'find_checkpoint', 'load_checkpoint', 'Callback', 'report_line', 'TrainArgs',
            'train']
 
-# %% ../nbs/05_trainer.ipynb #d0754b32
+# %% ../nbs/05_trainer.ipynb #9e94bb1f
 import json, math, os, shutil, sys, time
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -20,7 +20,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #9b21a967
+# %% ../nbs/05_trainer.ipynb #26348688
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -28,7 +28,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #02306afe
+# %% ../nbs/05_trainer.ipynb #1ee6173b
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -43,7 +43,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #753e4f48
+# %% ../nbs/05_trainer.ipynb #da96afd3
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -51,7 +51,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #88479141
+# %% ../nbs/05_trainer.ipynb #4b917676
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0):
     "(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place."
     state = [model.state, opt.state, mx.random.state]
@@ -70,7 +70,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         return total, n, gnorm
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #f85f1aa8
+# %% ../nbs/05_trainer.ipynb #1671465a
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -78,14 +78,17 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     def sums(x, y):
         s, n = loss_fn(model, x, y)
         return s, n, (tb[mx.where(y != IGNORE, y, 0)] * (y != IGNORE)).sum()
-    tot = [mx.array(0.0), mx.array(0), mx.array(0)]
-    for x, y in eval_batches(seqs, batch_size):
-        tot = [a + b for a, b in zip(tot, sums(mx.array(x), mx.array(y)))]
-        mx.eval(tot)
+    tot, was_training = [mx.array(0.0), mx.array(0), mx.array(0)], model.training
+    model.eval()                                          # no dropout (e.g. LoRA's) while measuring
+    try:
+        for x, y in eval_batches(seqs, batch_size):
+            tot = [a + b for a, b in zip(tot, sums(mx.array(x), mx.array(y)))]
+            mx.eval(tot)
+    finally: model.train(was_training)
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #abd926e6
+# %% ../nbs/05_trainer.ipynb #3318a302
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
@@ -107,7 +110,7 @@ def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict) -> Pat
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #1233ee48
+# %% ../nbs/05_trainer.ipynb #7c255b72
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -132,7 +135,7 @@ def load_checkpoint(path, model, opt=None) -> dict:
         opt.state = tree_unflatten(list(mx.load(str(path / "optimizer.safetensors")).items()))
     return json.loads((path / "trainer.json").read_text())
 
-# %% ../nbs/05_trainer.ipynb #fa7e1e2e
+# %% ../nbs/05_trainer.ipynb #9ad949e4
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -156,7 +159,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #d3d2ae47
+# %% ../nbs/05_trainer.ipynb #a87bfa8d
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -169,7 +172,7 @@ class TrainArgs:
     save_every: int = 0             # steps between checkpoints (0: only at the end)
     eval_first: bool = False        # also validate before the first step (fine-tuning: the "before" value)
 
-# %% ../nbs/05_trainer.ipynb #21b29140
+# %% ../nbs/05_trainer.ipynb #9081ab4e
 def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | None, args: TrainArgs, ckpt_dir=None,
           callbacks=(), loss_fn=lm_loss, token_bytes=None, start: dict | None = None) -> dict:
     "Train to `args.iters` steps; `start` is a trainer state from `load_checkpoint`. Returns the final trainer state."
