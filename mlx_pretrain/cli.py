@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['cmd_import', 'cmd_fuse', 'parse_sets', 'run_config', 'cmd_train', 'cmd_sft', 'cmd_generate', 'parser', 'main']
 
-# %% ../nbs/08_cli.ipynb #ee92f556
+# %% ../nbs/08_cli.ipynb #4dfb4dad
 import argparse, sys
 import yaml
 from dataclasses import replace
@@ -11,7 +11,7 @@ from pathlib import Path
 from .core import UserError
 from .config import load_config
 
-# %% ../nbs/08_cli.ipynb #b1971cef
+# %% ../nbs/08_cli.ipynb #95d4e20f
 def cmd_import(a):
     from mlx_pretrain.gguf import import_gguf
     out = import_gguf(a.gguf, a.out)
@@ -39,7 +39,7 @@ def run_config(a):
 
 def cmd_train(a):
     from mlx_pretrain.pretrain import pretrain
-    pretrain(run_config(a), a.runs_dir, quiet=a.quiet)
+    pretrain(run_config(a), a.runs_dir, quiet=a.quiet, pretrained_model=a.pretrained_model)
 
 def cmd_sft(a):
     from mlx_pretrain.sft import sft
@@ -53,7 +53,7 @@ def cmd_generate(a):
         print(piece, end="", flush=True)
     print()
 
-# %% ../nbs/08_cli.ipynb #3008ae98
+# %% ../nbs/08_cli.ipynb #984ce5b2
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mlx-pretrain", description="Pretrain, fine-tune and sample small language models on MLX.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -66,9 +66,10 @@ def parser() -> argparse.ArgumentParser:
         t.add_argument("--quiet", action="store_true", help="no progress bar or log lines on the terminal")
         t.set_defaults(func=func)
         return t
-    training_command("train", "pretrain a model from a YAML config", cmd_train, "configs/llama-2m.yaml")
+    t = training_command("train", "pretrain a model from a YAML config", cmd_train, "configs/llama-2m.yaml")
+    t.add_argument("--pretrained_model", "--pretrained-model", help="continue pretraining this model (run, checkpoint, mlx-lm dir or .gguf)")
     s = training_command("sft", "fine-tune a pretrained model on prompt/response pairs", cmd_sft, "configs/sft.yaml")
-    s.add_argument("--pretrained_model", "--pretrained-model", required=True, help="run directory, run checkpoint or mlx-lm model directory")
+    s.add_argument("--pretrained_model", "--pretrained-model", required=True, help="run directory, run checkpoint, mlx-lm model directory or .gguf")
     i = sub.add_parser("import", help="convert a GGUF file (llama) into an mlx-lm model directory")
     i.add_argument("--gguf", required=True, help="the .gguf file")
     i.add_argument("--out", required=True, help="directory to write")
@@ -101,6 +102,6 @@ def main(argv=None) -> int:
         return 2
     return 0
 
-# %% ../nbs/08_cli.ipynb #8056231a
+# %% ../nbs/08_cli.ipynb #5538d2a7
 #| eval: false
 if __name__ == "__main__": sys.exit(main())

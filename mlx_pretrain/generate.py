@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['generate_tokens', 'generate', 'load_run']
 
-# %% ../nbs/06_generate.ipynb #a1ad8b49
+# %% ../nbs/06_generate.ipynb #62ad9137
 from pathlib import Path
 from typing import Iterator
 from .core import UserError
@@ -11,7 +11,7 @@ from .tokenizer import Tokenizer, load_tokenizer
 from .models import load_model
 import mlx.core as mx
 
-# %% ../nbs/06_generate.ipynb #a2c21233
+# %% ../nbs/06_generate.ipynb #b8a5b6ea
 def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperature: float = 0.8, top_p: float = 0.0,
                     top_k: int = 0, min_p: float = 0.0, repetition_penalty: float | None = None, seed: int | None = None) -> Iterator[int]:
     "Yield the ids that continue `(bos +) prompt`, stopping before eos or after `max_tokens` ids."
@@ -37,12 +37,17 @@ def generate(model, tok: Tokenizer, prompt: str, *args, **kwargs) -> Iterator[st
         if not text.endswith("\ufffd"):             # hold back a half-decoded UTF-8 character
             yield text[len(shown):]; shown = text
 
-# %% ../nbs/06_generate.ipynb #d8249fc6
+# %% ../nbs/06_generate.ipynb #ff994db8
 def load_run(run, runs_dir="runs"):
-    "(model, tokenizer) from a run name, run directory, or model directory."
+    "(model, tokenizer) from a run name, run directory, or model directory (a LoRA run: its base with the adapters merged)."
     p = Path(run)
     for cand in (p / "final", p, Path(runs_dir) / run / "final"):
         if (cand / "config.json").is_file(): break
-    else: raise UserError(f"{run}: no trained model found (looked for {p / 'final'} and {Path(runs_dir) / run / 'final'})")
+    else:
+        for ad in (p / "adapters", Path(runs_dir) / run / "adapters"):
+            if (ad / "adapter_config.json").is_file():
+                from mlx_pretrain.sft import load_pretrained
+                return load_pretrained(ad.parent)[::2]
+        raise UserError(f"{run}: no trained model found (looked for {p / 'final'} and {Path(runs_dir) / run / 'final'})")
     model, _ = load_model(cand)
     return model, load_tokenizer(cand)

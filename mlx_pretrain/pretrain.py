@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
            'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #2ed7439f
+# %% ../nbs/07_pretrain.ipynb #1eeb1166
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #af83ece8
+# %% ../nbs/07_pretrain.ipynb #ea0d7bcc
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #e03deed2
+# %% ../nbs/07_pretrain.ipynb #97349f1e
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #81b4bf31
+# %% ../nbs/07_pretrain.ipynb #cc34137f
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #11ef02ff
+# %% ../nbs/07_pretrain.ipynb #d0bd2a43
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -101,13 +101,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #202a8a06
+# %% ../nbs/07_pretrain.ipynb #5b7ab6a0
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #11ab0674
+# %% ../nbs/07_pretrain.ipynb #f3d14de0
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -130,7 +130,7 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #60ebfe6a
+# %% ../nbs/07_pretrain.ipynb #51965cd3
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
                base_model=None) -> Path:
     "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
@@ -160,7 +160,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first)
     train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet), *callbacks],
-          token_bytes=tok.token_bytes(), start=start)
+          token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
         from mlx_pretrain.lora import save_adapters
         done = f"adapters: {save_adapters(model, s.run / 'adapters', adapter_cfg)} (merge them into final/ with: mlx-pretrain fuse --run {s.run})"
@@ -171,20 +171,29 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #6d56da12
-def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False) -> Path:
-    "Run the `train` command for a config (object or YAML path); returns the run directory."
+# %% ../nbs/07_pretrain.ipynb #97117852
+def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None) -> Path:
+    """Run the `train` command for a config (object or YAML path); returns the run directory. With
+    `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
     s = open_run(cfg, runs_dir, quiet)
     cfg, T = s.cfg, s.cfg.data.preprocessing.max_context_size
-    tok = get_tokenizer(cfg, s.run, s.action, s.log)
+    if cfg.model.lora and not pretrained_model:
+        raise UserError("model.lora: adapters train on top of a trained model; give --pretrained_model (or remove model.lora)")
+    if pretrained_model:
+        from mlx_pretrain.sft import load_pretrained, check_vocab
+        model, args, tok = load_pretrained(pretrained_model)
+        if cfg.data.tokenizer_path: tok = load_tokenizer(cfg.data.tokenizer_path)
+        check_vocab(model, tok, f"--pretrained_model {pretrained_model}")
+        s.log(f"pretrained model: {pretrained_model} ({count_params(model):,} parameters); model: settings are not used")
+    else: tok = get_tokenizer(cfg, s.run, s.action, s.log)
     train_data, val_data = get_data(cfg, tok, s.log)
     train_seqs, val_seqs = PackedSequences(train_data.tokens, T, tok.pad_id), PackedSequences(val_data.tokens, T, tok.pad_id)
-    model, args = build_model(cfg.model, tok.vocab_size, T, cfg.system.seed, s.log)
+    if not pretrained_model: model, args = build_model(cfg.model, tok.vocab_size, T, cfg.system.seed, s.log)
     if cfg.training.dtype == "bfloat16": model.set_dtype(mx.bfloat16)
     info = {"train": _data_info(cfg.data.input_file, train_data), "validation": _data_info(cfg.data.validation_file, val_data)}
-    return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks)
+    return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model), base_model=pretrained_model)
 
-# %% ../nbs/07_pretrain.ipynb #82fd86cb
+# %% ../nbs/07_pretrain.ipynb #e19923a6
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,

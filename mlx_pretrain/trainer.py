@@ -5,7 +5,7 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss'
            'save_checkpoint', 'reseed', 'find_checkpoint', 'load_checkpoint', 'Callback', 'report_line', 'TrainArgs',
            'train']
 
-# %% ../nbs/05_trainer.ipynb #9e94bb1f
+# %% ../nbs/05_trainer.ipynb #c98b9aa4
 import json, math, os, shutil, sys, time
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -20,7 +20,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #26348688
+# %% ../nbs/05_trainer.ipynb #cd0af153
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -28,7 +28,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #1ee6173b
+# %% ../nbs/05_trainer.ipynb #b2619a4b
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -43,7 +43,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #da96afd3
+# %% ../nbs/05_trainer.ipynb #22960bbb
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -51,7 +51,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #4b917676
+# %% ../nbs/05_trainer.ipynb #fb118a93
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0):
     "(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place."
     state = [model.state, opt.state, mx.random.state]
@@ -70,7 +70,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         return total, n, gnorm
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #1671465a
+# %% ../nbs/05_trainer.ipynb #c4b0a441
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -88,20 +88,24 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #3318a302
+# %% ../nbs/05_trainer.ipynb #6d556cfe
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w") as f: json.dump(obj, f, indent=2); f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
 
-def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict) -> Path:
-    "Write checkpoints/step_N atomically: model.safetensors, optimizer.safetensors, trainer.json."
+def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict, adapter_config: dict | None = None) -> Path:
+    """Write checkpoints/step_N atomically: model.safetensors (or, for a LoRA run, adapters.safetensors and
+    adapter_config.json: the frozen base is not saved again), optimizer.safetensors, trainer.json."""
     final = Path(ckpt_dir) / f"step_{step}"
     tmp = final.with_name(final.name + ".tmp")
     if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    mx.save_safetensors(str(tmp / "model.safetensors"), dict(tree_flatten(model.parameters())))
+    if adapter_config is None: mx.save_safetensors(str(tmp / "model.safetensors"), dict(tree_flatten(model.parameters())))
+    else:
+        mx.save_safetensors(str(tmp / "adapters.safetensors"), dict(tree_flatten(model.trainable_parameters())))
+        write_json(tmp / "adapter_config.json", adapter_config)
     mx.save_safetensors(str(tmp / "optimizer.safetensors"), dict(tree_flatten(opt.state)))
     write_json(tmp / "trainer.json", {**trainer_state, "step": step})
     if final.exists(): shutil.rmtree(final)
@@ -110,7 +114,7 @@ def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict) -> Pat
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #7c255b72
+# %% ../nbs/05_trainer.ipynb #c18a2162
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -121,21 +125,24 @@ def find_checkpoint(path) -> Path:
     return steps[-1][1]
 
 def load_checkpoint(path, model, opt=None) -> dict:
-    "Restore model (and optimizer) from a checkpoint; checks shapes; returns the trainer state."
+    """Restore model (and optimizer) from a checkpoint; checks shapes; returns the trainer state. A LoRA checkpoint
+    restores the adapters of a model that already has them (its base comes from elsewhere)."""
     path = find_checkpoint(path)
-    weights = mx.load(str(path / "model.safetensors"))
-    ours = dict(tree_flatten(model.parameters()))
+    adapters = (path / "adapters.safetensors").is_file()
+    weights = mx.load(str(path / ("adapters.safetensors" if adapters else "model.safetensors")))
+    ours = dict(tree_flatten(model.trainable_parameters() if adapters else model.parameters()))
+    what = "holds adapters that do not fit this model.lora" if adapters else "is from another model shape"
     for k in sorted(set(ours) | set(weights)):
         if k not in weights or k not in ours or weights[k].shape != ours[k].shape:
             there, here = (weights[k].shape if k in weights else "absent"), (ours[k].shape if k in ours else "absent")
-            raise UserError(f"resume.checkpoint: {path} is from another model shape: {k} is {there} there, {here} in this config")
-    model.load_weights(list(weights.items()))
+            raise UserError(f"resume.checkpoint: {path} {what}: {k} is {there} there, {here} in this config")
+    model.load_weights(list(weights.items()), strict=not adapters)
     if opt is not None:
         opt.init(model.trainable_parameters())
         opt.state = tree_unflatten(list(mx.load(str(path / "optimizer.safetensors")).items()))
     return json.loads((path / "trainer.json").read_text())
 
-# %% ../nbs/05_trainer.ipynb #9ad949e4
+# %% ../nbs/05_trainer.ipynb #d8a4686e
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -159,7 +166,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #a87bfa8d
+# %% ../nbs/05_trainer.ipynb #964b77f9
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -172,10 +179,11 @@ class TrainArgs:
     save_every: int = 0             # steps between checkpoints (0: only at the end)
     eval_first: bool = False        # also validate before the first step (fine-tuning: the "before" value)
 
-# %% ../nbs/05_trainer.ipynb #9081ab4e
+# %% ../nbs/05_trainer.ipynb #56a2e991
 def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | None, args: TrainArgs, ckpt_dir=None,
-          callbacks=(), loss_fn=lm_loss, token_bytes=None, start: dict | None = None) -> dict:
-    "Train to `args.iters` steps; `start` is a trainer state from `load_checkpoint`. Returns the final trainer state."
+          callbacks=(), loss_fn=lm_loss, token_bytes=None, start: dict | None = None, adapter_config: dict | None = None) -> dict:
+    """Train to `args.iters` steps; `start` is a trainer state from `load_checkpoint`; with `adapter_config` (LoRA)
+    checkpoints hold the adapters only. Returns the final trainer state."""
     cbs = list(callbacks)
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
     st = {"step": 0, "position": 0, "tokens": 0, **(start or {})}
@@ -183,7 +191,7 @@ def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | N
     batches = iterate_batches(train_seqs, args.batch_size, args.seed, st["position"], args.grad_accum)
     def checkpoint():
         if ckpt_dir is None: return
-        path = save_checkpoint(ckpt_dir, st["step"], model, opt, st)
+        path = save_checkpoint(ckpt_dir, st["step"], model, opt, st, adapter_config)
         reseed(args.seed, st["step"])
         emit("on_checkpoint", {"step": st["step"], "path": str(path)})
     def validate():
