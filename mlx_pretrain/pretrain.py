@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer', 'get_data',
            'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #1eeb1166
+# %% ../nbs/07_pretrain.ipynb #d451886d
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #ea0d7bcc
+# %% ../nbs/07_pretrain.ipynb #e43faa67
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -39,7 +39,7 @@ def read_metadata(run_dir) -> dict:
     p = Path(run_dir) / "metadata.json"
     return json.loads(p.read_text()) if p.is_file() else {}
 
-# %% ../nbs/07_pretrain.ipynb #97349f1e
+# %% ../nbs/07_pretrain.ipynb #48da84f3
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -57,7 +57,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #cc34137f
+# %% ../nbs/07_pretrain.ipynb #f120b17f
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -70,7 +70,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #d0bd2a43
+# %% ../nbs/07_pretrain.ipynb #83be69c6
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -101,13 +101,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #5b7ab6a0
+# %% ../nbs/07_pretrain.ipynb #bd4e62bc
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #f3d14de0
+# %% ../nbs/07_pretrain.ipynb #afacda11
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -130,9 +130,9 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #51965cd3
+# %% ../nbs/07_pretrain.ipynb #044d5c0f
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
-               base_model=None) -> Path:
+               base_model=None, sparse_logits=False) -> Path:
     "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
     cfg, h, sch = s.cfg, s.cfg.training.hyperparameters, s.cfg.training.scheduler
     adapter_cfg = None
@@ -158,7 +158,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     for line in s.pending: runlog.log(line)
     st = cfg.logging.steps
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
-                      st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first)
+                      st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first, sparse_logits)
     train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet), *callbacks],
           token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
@@ -171,7 +171,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #97117852
+# %% ../nbs/07_pretrain.ipynb #06f5505f
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None) -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
@@ -191,9 +191,10 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     if not pretrained_model: model, args = build_model(cfg.model, tok.vocab_size, T, cfg.system.seed, s.log)
     if cfg.training.dtype == "bfloat16": model.set_dtype(mx.bfloat16)
     info = {"train": _data_info(cfg.data.input_file, train_data), "validation": _data_info(cfg.data.validation_file, val_data)}
-    return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model), base_model=pretrained_model)
+    return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
+                      base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #e19923a6
+# %% ../nbs/07_pretrain.ipynb #aca335aa
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
