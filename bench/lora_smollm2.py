@@ -99,11 +99,11 @@ def main():
     plan = [(m, 1, a.steps) for m in modes] + ([(m, 8, 3) for m in ("full", "qlora") if m in modes] if a.batch8 else [])
     for mode, batch, steps in plan:
         out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq)], capture_output=True, text=True)
-        if out.returncode: sys.exit(out.stderr[-3000:])
+        if out.returncode: print(f"{mode} at batch {batch} failed:\n{out.stderr[-3000:]}", file=sys.stderr, flush=True); continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
     import mlx.core as mx, platform
     print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {a.seq}-token windows, mlx {mx.__version__}, "
-          f"{platform.machine()} {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
+          f"{platform.machine()} {os.cpu_count()} cores, device {mx.default_device()}, {time.strftime('%Y-%m-%d')}\n")
     print("| setting | batch | trainable params | tokens/s | peak memory (GB) | val loss after %d steps |" % a.steps)
     print("|---|---:|---:|---:|---:|---:|")
     fmt_val = lambda r: "" if r["val_loss"] is None else f"{r['val_loss']:.4f}"
