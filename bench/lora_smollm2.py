@@ -9,16 +9,19 @@ float16 one over 2 minutes), so QLoRA and the batch-8 rows are meant for a GPU (
 
 Each setting runs in its own process, so peak memory (mx.get_peak_memory) is its own. Data: data/chat in
 SmolLM2's chat format (configs/sft-smollm2.yaml's template), packed into windows of --seq tokens. Adapters:
-rank 8 on every linear layer of the last 16 blocks (mlx_lm.lora's defaults). Ours is our trainer (`train`, as `sft`
+rank 8 on every linear layer of every block (as QLoRA does; --layers N for the last N). Ours is our trainer (`train`, as `sft`
 runs it: logits only at response positions); mlx_lm is `mlx_lm.tuner.trainer.train` on the same windows. Tokens/s
-counts every position of the windows and excludes the first 2 steps (compilation); validation loss is on the first
-16 validation windows after --steps steps (AdamW 1e-4; 2e-5 for full).
+counts every position of the windows; it is the median over steps of each step's rate (steady state: steps that
+compile a new input shape are left out; ours compiles one per size bucket of the response positions, mlx-lm one per
+padded length); validation loss is on the first 16 validation windows after --steps steps (AdamW 2e-4; 2e-5 for
+full).
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 
 ROOT = Path(__file__).resolve().parent.parent
+LAYERS = None                      # adapters on every block; set by --layers
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 def gguf_path():
@@ -43,7 +46,7 @@ def setup(mode, seq):
     base_bytes = None
     if mode == "qlora": model.set_dtype(mx.float16)          # a float16 base is what QLoRA quantizes (4.5 bits/weight)
     if mode != "full":                                        # mlx_lm: the same adapters, trained by mlx-lm's own trainer
-        apply_lora(model, LoraConfig(rank=8, alpha=16, target_modules=TARGETS, layers=16, use_dora=mode == "dora", use_qlora=mode == "qlora"))
+        apply_lora(model, LoraConfig(rank=8, alpha=16, target_modules=TARGETS, layers=LAYERS, use_dora=mode == "dora", use_qlora=mode == "qlora"))
     if mode == "qlora":
         q = [m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))]
         base_bytes = (sum(m.weight.nbytes + m.scales.nbytes + m.biases.nbytes for m in q), sum(m.weight.shape[0] * m.weight.shape[1] * 32 // m.bits * 2 for m in q))
@@ -55,18 +58,20 @@ def child(mode, steps, seq, batch):
     from mlx_pretrain.trainer import train, TrainArgs, Callback, evaluate
     from mlx_pretrain.models import count_params
     model, tok, train_w, val_w, base_bytes = setup(mode, seq)
-    opt = optim.AdamW(2e-5 if mode == "full" else 1e-4, weight_decay=0.0)
+    opt = optim.AdamW(2e-5 if mode == "full" else 2e-4, weight_decay=0.0)
+    measure = batch == 1 and mode != "mlx_lm"                 # mlx_lm trains on every position: its loss is not comparable
+    val0 = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
     if mode == "mlx_lm": tps = mlx_lm_trainer(model, opt, train_w, steps, seq, batch)
     else:                                                     # our trainer, as `sft` runs it
         rates = []
         class Rates(Callback):
             def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
         train(model, opt, train_w, None, TrainArgs(steps, batch, log_every=1, sparse_logits=True), callbacks=[Rates()])
-        tps = sum(rates[2:]) / len(rates[2:])
+        tps = statistics.median(rates)
     peak = mx.get_peak_memory() / 1e9
-    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if batch == 1 and mode != "mlx_lm" else None   # mlx_lm trained on every position
+    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
     print(json.dumps({"mode": mode, "batch": batch, "trainable": count_params(model, trainable_only=True), "tok_s": tps,
-                      "peak_gb": peak, "val_loss": val, "base_bytes": base_bytes}))
+                      "peak_gb": peak, "val0": val0, "val_loss": val, "base_bytes": base_bytes}))
 
 def mlx_lm_trainer(model, opt, windows, steps, seq, batch):
     """Tokens/s of mlx-lm's own LoRA trainer (`mlx_lm.tuner.trainer.train`: its compiled step, loop and batching)
@@ -83,7 +88,7 @@ def mlx_lm_trainer(model, opt, windows, steps, seq, batch):
         def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
     train(model, opt, data, None, TrainingArgs(batch_size=batch, iters=steps, steps_per_report=1, steps_per_save=10**6, max_seq_length=seq + 1,
           adapter_file=tempfile.mkdtemp() + "/adapters.safetensors"), training_callback=Rates())
-    return sum(rates[2:]) / len(rates[2:])
+    return statistics.median(rates)
 
 def main():
     p = argparse.ArgumentParser()
@@ -91,24 +96,27 @@ def main():
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--modes", default="full,lora,dora,qlora,mlx_lm")
     p.add_argument("--batch8", action="store_true", help="also measure peak memory of full and QLoRA at batch 8")
+    p.add_argument("--layers", type=int, default=None, help="adapters on the last N blocks (default: all)")
     p.add_argument("--child", nargs=2, metavar=("MODE", "BATCH"))
     a = p.parse_args()
+    global LAYERS; LAYERS = a.layers
     if a.child: return child(a.child[0], a.steps, a.seq, int(a.child[1]))
     rows = []
     modes = a.modes.split(",")
     plan = [(m, 1, a.steps) for m in modes] + ([(m, 8, 3) for m in ("full", "qlora") if m in modes] if a.batch8 else [])
     for mode, batch, steps in plan:
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq)], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq),
+                              *(["--layers", str(a.layers)] if a.layers else [])], capture_output=True, text=True)
         if out.returncode: print(f"{mode} at batch {batch} failed:\n{out.stderr[-3000:]}", file=sys.stderr, flush=True); continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
     import mlx.core as mx, platform
     print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {a.seq}-token windows, mlx {mx.__version__}, "
           f"{platform.machine()} {os.cpu_count()} cores, device {mx.default_device()}, {time.strftime('%Y-%m-%d')}\n")
-    print("| setting | batch | trainable params | tokens/s | peak memory (GB) | val loss after %d steps |" % a.steps)
-    print("|---|---:|---:|---:|---:|---:|")
-    fmt_val = lambda r: "" if r["val_loss"] is None else f"{r['val_loss']:.4f}"
+    print("| setting | batch | trainable params | tokens/s | peak memory (GB) | val loss at start | val loss after %d steps |" % a.steps)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    fmt = lambda v: "" if v is None else f"{v:.4f}"
     for r in rows:
-        print(f"| {r['mode']} | {r['batch']}×{a.seq} | {r['trainable']:,} | {r['tok_s']:,.0f} | {r['peak_gb']:.2f} | {fmt_val(r)} |")
+        print(f"| {r['mode']} | {r['batch']}×{a.seq} | {r['trainable']:,} | {r['tok_s']:,.0f} | {r['peak_gb']:.2f} | {fmt(r['val0'])} | {fmt(r['val_loss'])} |")
     get = lambda m, b: next((r for r in rows if r["mode"] == m and r["batch"] == b), None)
     if get("qlora", 1) and get("full", 1):
         qb = get("qlora", 1)["base_bytes"]
@@ -118,6 +126,6 @@ def main():
         print(f"QLoRA-4 val loss / LoRA val loss: {get('qlora', 1)['val_loss'] / get('lora', 1)['val_loss']:.3f}")
     if get("lora", 1) and get("mlx_lm", 1):
         ours, ref = get("lora", 1)["tok_s"], get("mlx_lm", 1)["tok_s"]
-        print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, windows, rank 8 on the same layers, batch 1): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
+        print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, windows, rank 8 on the same layers, batch 1, median step): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
 
 if __name__ == "__main__": main()
