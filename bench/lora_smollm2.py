@@ -10,7 +10,7 @@ float16 one over 2 minutes), so QLoRA and the batch-8 rows are meant for a GPU (
 Each setting runs in its own process, so peak memory (mx.get_peak_memory) is its own. Data: data/chat in
 SmolLM2's chat format (configs/sft-smollm2.yaml's template), packed into windows of --seq tokens. Adapters:
 rank 8 on every linear layer of every block (as QLoRA does; --layers N for the last N). Ours is our trainer (`train`, as `sft`
-runs it: logits only at response positions); mlx_lm is `mlx_lm.tuner.trainer.train` on the same windows. Tokens/s
+runs it: on the CPU, logits only at response positions); mlx_lm is `mlx_lm.tuner.trainer.train` on the same windows. Tokens/s
 counts every position of the windows; it is the median over steps of each step's rate (steady state: steps that
 compile a new input shape are left out; ours compiles one per size bucket of the response positions, mlx-lm one per
 padded length); validation loss is on the first 16 validation windows after --steps steps (AdamW 2e-4; 2e-5 for
@@ -66,7 +66,8 @@ def child(mode, steps, seq, batch):
         rates = []
         class Rates(Callback):
             def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
-        train(model, opt, train_w, None, TrainArgs(steps, batch, log_every=1, sparse_logits=True), callbacks=[Rates()])
+        sparse = mx.default_device() == mx.cpu               # as `sft` decides (nbs/09_sft.ipynb)
+        train(model, opt, train_w, None, TrainArgs(steps, batch, log_every=1, sparse_logits=sparse), callbacks=[Rates()])
         tps = statistics.median(rates)
     peak = mx.get_peak_memory() / 1e9
     val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
