@@ -8,7 +8,7 @@ demo: install        ## pretrain the demo model on the bundled plays, then print
 	$(PYTHON) -m mlx_pretrain.cli generate --run llama-2m --prompt "ROMEO:" --max-tokens 200 --seed 0
 
 test: install-dev    ## run every notebook's tests (nbdev_test), ending with "N passed, N failed"
-	bash tools/test.sh
+	bash tools/test.sh --flags slow
 
 install:
 	bash tools/install.sh

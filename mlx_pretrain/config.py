@@ -6,7 +6,7 @@ __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dim
            'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config',
            'ConfigError', 'from_dict', 'validate', 'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #887570a0
+# %% ../nbs/01_config.ipynb #cfeec1e8
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #d1ffc67b
+# %% ../nbs/01_config.ipynb #f761d090
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -45,7 +45,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #6d2170ea
+# %% ../nbs/01_config.ipynb #337832a0
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -106,7 +106,7 @@ class ModelConfig:
     freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
     lora: Optional[LoraConfig] = None        # set to train low-rank adapters instead of the weights
 
-# %% ../nbs/01_config.ipynb #647e5580
+# %% ../nbs/01_config.ipynb #928e0bdb
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -134,11 +134,12 @@ class TrainingConfig:
     epochs: Optional[float] = None           # passes over the training data (used when iters is unset)
     iters: Optional[int] = None              # same as hyperparameters.iters; set one of them
     dtype: Literal["float32", "bfloat16"] = "float32"  # parameter and compute dtype; the loss is always float32
+    nonfinite: Literal["stop", "skip"] = "stop"  # a NaN/inf loss or gradient: stop naming the step, or skip that update
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #836ce70a
+# %% ../nbs/01_config.ipynb #3ccfcbdb
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -159,6 +160,7 @@ class LoggingConfig:
     metrics: Metrics = field(default_factory=Metrics)
     log_dir: Optional[str] = None            # seed key; ignored: logs live in runs/<name>/
     checkpoint_dir: Optional[str] = None     # seed key; ignored: checkpoints live in runs/<name>/checkpoints/
+    keep_checkpoints: int = 0                # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
 
 @dataclass
 class SystemConfig:
@@ -184,7 +186,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #d7ee284f
+# %% ../nbs/01_config.ipynb #bcf35c03
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -213,7 +215,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #5485e8f5
+# %% ../nbs/01_config.ipynb #f1a38401
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -227,7 +229,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #f5c3c340
+# %% ../nbs/01_config.ipynb #f1e75199
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -253,6 +255,9 @@ def validate(c: Config) -> Config:
         raise ConfigError(("model", "attention", "num_heads"), f"{a.num_heads} does not divide hidden_size={c.model.dimensions.hidden_size}; change it or set head_dim")
     if a.num_kv_heads is not None and (a.num_kv_heads <= 0 or a.num_heads % a.num_kv_heads):
         raise ConfigError(("model", "attention", "num_kv_heads"), f"must divide num_heads={a.num_heads}, got {a.num_kv_heads}")
+    P, T = a.max_position_embeddings, c.data.preprocessing.max_context_size
+    if P is not None and T > P: raise ConfigError(("data", "preprocessing", "max_context_size"), f"{T} is more than the model's positions (model.attention.max_position_embeddings={P})")
+    if c.logging.keep_checkpoints < 0: raise ConfigError(("logging", "keep_checkpoints"), f"must be >= 0 (0 keeps all), got {c.logging.keep_checkpoints}")
     if not 0 <= t.scheduler.min_lr_ratio <= 1: raise ConfigError(("training", "scheduler", "min_lr_ratio"), f"must be in [0, 1], got {t.scheduler.min_lr_ratio}")
     if not 0 < c.data.validation_fraction < 1: raise ConfigError(("data", "validation_fraction"), f"must be in (0, 1), got {c.data.validation_fraction}")
     sp = c.data.tokenizer.special_tokens
@@ -260,7 +265,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #b0415040
+# %% ../nbs/01_config.ipynb #516b61ec
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -279,7 +284,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #b9fd3eca
+# %% ../nbs/01_config.ipynb #4aee722a
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -302,7 +307,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #9d2a504e
+# %% ../nbs/01_config.ipynb #5de9b845
 def set_key(raw: dict, dotted: str, value):
     "Set `a.b.c` in a nested dict, creating sections as needed."
     *parents, last = dotted.split(".")
@@ -311,10 +316,21 @@ def set_key(raw: dict, dotted: str, value):
         raw = raw[k]
     raw[last] = value
 
+class _StrictLoader(yaml.SafeLoader):
+    "PyYAML's safe loader, except that a key given twice in one mapping is an error (PyYAML keeps the last silently)."
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for k, _ in node.value:
+            key = self.construct_object(k, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r} (first given on line {seen[key]})", k.start_mark)
+            if isinstance(key, (str, int, float, bool)): seen[key] = k.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
 def load_config(path, overrides: dict | None = None) -> Config:
     "Read, type-check and validate a YAML config, with `overrides` ({'a.b': value}) applied first; errors name file:line and key."
     text = read_text(path, "config file")
-    try: raw = yaml.safe_load(text)
+    try: raw = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise UserError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {getattr(e, 'problem', None) or e}") from None

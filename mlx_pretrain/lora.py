@@ -4,7 +4,7 @@
 __all__ = ['linear_paths', 'lora_keys', 'check_lora', 'language_tower', 'apply_lora', 'save_adapters', 'load_adapters',
            'fuse_lora', 'load_adapted', 'fuse_run']
 
-# %% ../nbs/11_lora.ipynb #ef3980cb
+# %% ../nbs/11_lora.ipynb #52722615
 import json
 from pathlib import Path
 from .core import UserError
@@ -13,7 +13,7 @@ import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten, tree_unflatten
 
-# %% ../nbs/11_lora.ipynb #8e7e3083
+# %% ../nbs/11_lora.ipynb #3ef10f0b
 def linear_paths(model) -> list[str]:
     "Paths, inside one block, of the linear layers of `model.layers[0]`."
     return sorted(k for k, m in model.layers[0].named_modules() if isinstance(m, (nn.Linear, nn.QuantizedLinear)))
@@ -28,7 +28,7 @@ def lora_keys(model, targets) -> list[str]:
         keys += hit
     return sorted(set(keys))
 
-# %% ../nbs/11_lora.ipynb #ce279e45
+# %% ../nbs/11_lora.ipynb #e3eef1d5
 def check_lora(lc: LoraConfig, model):
     "A UserError naming the model.lora key for values no adapter can use."
     if lc.rank <= 0: raise UserError(f"model.lora.rank: must be > 0, got {lc.rank}")
@@ -62,7 +62,7 @@ def apply_lora(model, lc: LoraConfig) -> dict:
     if lc.use_qlora: cfg["quantization"] = {"group_size": lc.qlora_group_size, "bits": lc.qlora_bits}
     return cfg
 
-# %% ../nbs/11_lora.ipynb #39cadde4
+# %% ../nbs/11_lora.ipynb #003e51d0
 def save_adapters(model, path, adapter_config: dict) -> Path:
     "Write adapters.safetensors (trainable parameters) and adapter_config.json into `path`."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -73,8 +73,13 @@ def save_adapters(model, path, adapter_config: dict) -> Path:
 def load_adapters(model, path):
     "Add the adapters saved in `path` to `model` (mlx-lm's loader); a UserError if they do not fit."
     from mlx_lm.tuner.utils import load_adapters as _load
+    from mlx_pretrain.trainer import read_json
+    cfg = read_json(Path(path) / "adapter_config.json")
+    if not isinstance(cfg, dict) or not {"num_layers", "lora_parameters"} <= set(cfg):
+        raise UserError(f"{path}: these adapters do not fit this model (adapter_config.json lacks num_layers and lora_parameters)")
     try: return _load(model, str(path))
-    except (FileNotFoundError, ValueError, KeyError) as e: raise UserError(f"{path}: these adapters do not fit this model ({str(e).splitlines()[0][:160]})") from None
+    except (FileNotFoundError, ValueError, KeyError, AttributeError, TypeError, RuntimeError) as e:
+        raise UserError(f"{path}: these adapters do not fit this model ({str(e).splitlines()[0][:160]})") from None
 
 def fuse_lora(model, dequantize: bool = True):
     "Merge every adapter into its base layer, in place."
@@ -82,7 +87,7 @@ def fuse_lora(model, dequantize: bool = True):
     if fused: model.update_modules(tree_unflatten(fused))
     return model
 
-# %% ../nbs/11_lora.ipynb #95d436d3
+# %% ../nbs/11_lora.ipynb #0f078324
 def load_adapted(path) -> tuple[nn.Module, dict, "Tokenizer"]:
     "(model, args, tokenizer): the base recorded in an adapter directory (adapters/ or a LoRA checkpoint), with the adapters."
     from mlx_pretrain.sft import load_pretrained

@@ -2,9 +2,9 @@
 
 # %% auto #0
 __all__ = ['template_fields', 'format_example', 'encode_example', 'encode_chat', 'read_examples', 'SFTWindows', 'pack_examples',
-           'apply_freeze', 'load_pretrained', 'check_vocab', 'sft']
+           'apply_freeze', 'load_pretrained', 'check_context', 'check_vocab', 'sft']
 
-# %% ../nbs/09_sft.ipynb #fbcf9100
+# %% ../nbs/09_sft.ipynb #ccfbd021
 import json, string, sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from .gguf import load_gguf
 import mlx.core as mx
 import mlx.nn as nn
 
-# %% ../nbs/09_sft.ipynb #a23ce1dd
+# %% ../nbs/09_sft.ipynb #a50446bc
 def template_fields(fmt: str) -> set[str]:
     "Names of the {fields} in a format string."
     return {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
@@ -35,7 +35,7 @@ def encode_example(tok: Tokenizer, prompt: str, response: str, train_on_prompt=F
     p, r = [*tok.bos_prefix, *tok.encode(prompt)], [*tok.encode(response), tok.eos_id]
     return p + r, [False] + [train_on_prompt] * (len(p) - 1) + [True] * len(r)
 
-# %% ../nbs/09_sft.ipynb #bb80dc7a
+# %% ../nbs/09_sft.ipynb #bf7ddd81
 def encode_chat(tok: Tokenizer, messages: list, train_on_prompt=False, where="messages") -> tuple[list[int], list[bool]]:
     "(ids, is_target) of a conversation rendered with the tokenizer's chat template; assistant turns are targets."
     from mlx_pretrain.tokenizer import apply_chat_template
@@ -53,7 +53,7 @@ def encode_chat(tok: Tokenizer, messages: list, train_on_prompt=False, where="me
         add(prefix[len(done):], train_on_prompt); add(full[len(prefix):], True); done = full
     return ids, tgt
 
-# %% ../nbs/09_sft.ipynb #ca540bb9
+# %% ../nbs/09_sft.ipynb #b2ddac8a
 def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], list[bool]]]:
     "Encoded (ids, is_target) examples of an SFT JSONL file (template rows or chat rows)."
     used = template_fields(d.prompt_format) | template_fields(d.response_format)
@@ -70,7 +70,7 @@ def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], 
         out.append(encode_example(tok, *format_example(row, d), d.train_on_prompt))
     return out
 
-# %% ../nbs/09_sft.ipynb #6920fd0b
+# %% ../nbs/09_sft.ipynb #bf17f1dd
 @dataclass
 class SFTWindows:
     "Fixed windows of (inputs, targets) with -100 where nothing is learned; indexable like PackedSequences."
@@ -99,7 +99,7 @@ def pack_examples(examples, T: int, pad_id: int, packing=True, overlong="truncat
     stats["target_tokens"] = int((y != IGNORE).sum())
     return SFTWindows(x, y, pad_id), stats
 
-# %% ../nbs/09_sft.ipynb #fd83139e
+# %% ../nbs/09_sft.ipynb #404fef76
 def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
     "Freeze what `fz` names; returns (trainable, total) parameter counts."
     from mlx.utils import tree_flatten
@@ -116,7 +116,7 @@ def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
         if keys: mod.freeze(keys=keys, recurse=False)
     return count_params(model, trainable_only=True), count_params(model)
 
-# %% ../nbs/09_sft.ipynb #cf3f0300
+# %% ../nbs/09_sft.ipynb #e1ecbce3
 def load_pretrained(path) -> tuple[nn.Module, dict, Tokenizer]:
     """(model, args, tokenizer) from a run directory, a run checkpoint, an mlx-lm model directory or a GGUF file.
     A LoRA run (or one of its checkpoints) gives its base with the adapters merged in."""
@@ -140,6 +140,11 @@ def load_pretrained(path) -> tuple[nn.Module, dict, Tokenizer]:
         return model, args, tok
     raise UserError(f"--pretrained_model {path}: not a run directory, a run checkpoint (checkpoints/step_N), a model directory with config.json or a .gguf file")
 
+def check_context(args: dict, T: int, where: str):
+    "max_context_size must fit the pretrained model's positions."
+    if (P := args.get("max_position_embeddings")) and T > P:
+        raise UserError(f"data.preprocessing.max_context_size: {T} is more than {where}'s {P} positions (max_position_embeddings)")
+
 def check_vocab(model, tok: Tokenizer, where: str):
     "The tokenizer's ids must all have a row in the model's embedding."
     from mlx.utils import tree_flatten
@@ -147,7 +152,7 @@ def check_vocab(model, tok: Tokenizer, where: str):
     if rows is not None and tok.vocab_size > rows:
         raise UserError(f"{where}: the tokenizer has {tok.vocab_size} tokens but the model's embedding has {rows} rows")
 
-# %% ../nbs/09_sft.ipynb #db4659dd
+# %% ../nbs/09_sft.ipynb #4a19d85c
 def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False) -> Path:
     "Run the `sft` command: fine-tune `pretrained_model` on prompt/response examples; returns the run directory."
     s = open_run(cfg, runs_dir, quiet)
@@ -155,6 +160,7 @@ def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quie
     model, args, tok = load_pretrained(pretrained_model)
     if d.tokenizer_path: tok = load_tokenizer(d.tokenizer_path)
     check_vocab(model, tok, f"data.tokenizer_path {d.tokenizer_path}" if d.tokenizer_path else f"--pretrained_model {pretrained_model}")
+    check_context(args, T, f"--pretrained_model {pretrained_model}")
     s.log(f"pretrained model: {pretrained_model} ({count_params(model):,} parameters)")
     train_ex = read_examples(d.input_file, d, tok)
     if d.validation_file: val_ex = read_examples(d.validation_file, d, tok)

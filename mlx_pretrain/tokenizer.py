@@ -4,7 +4,7 @@
 __all__ = ['bytes_to_unicode', 'Tokenizer', 'byte_tokenizer', 'train_bpe', 'apply_chat_template', 'save_tokenizer',
            'load_tokenizer']
 
-# %% ../nbs/02_tokenizer.ipynb #4641cef0
+# %% ../nbs/02_tokenizer.ipynb #eac30e82
 import hashlib, json
 from pathlib import Path
 from typing import Iterable
@@ -12,7 +12,7 @@ import numpy as np
 from tokenizers import Tokenizer as HFTokenizer, decoders, models, pre_tokenizers, trainers
 from .core import UserError
 
-# %% ../nbs/02_tokenizer.ipynb #9f382c20
+# %% ../nbs/02_tokenizer.ipynb #e151a317
 def bytes_to_unicode() -> dict[int, str]:
     "GPT-2's map from each byte to the printable character byte-level BPE uses for it."
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
@@ -21,7 +21,7 @@ def bytes_to_unicode() -> dict[int, str]:
         if b not in bs: bs.append(b); cs.append(256 + n); n += 1
     return dict(zip(bs, map(chr, cs)))
 
-# %% ../nbs/02_tokenizer.ipynb #8fd814ca
+# %% ../nbs/02_tokenizer.ipynb #7a13f3cd
 class Tokenizer:
     "HF tokenizer + named special tokens (+ whether texts start with bos, and a chat template); encode/decode add no specials."
     def __init__(self, tok: HFTokenizer, special_tokens: dict, add_bos: bool = True, chat_template: str | None = None):
@@ -45,7 +45,7 @@ class Tokenizer:
         return np.array([0 if i in special else len(bytes(inv[c] for c in self.tok.id_to_token(i)))
                          for i in range(self.vocab_size)], dtype=np.int32)
 
-# %% ../nbs/02_tokenizer.ipynb #3e0e0d95
+# %% ../nbs/02_tokenizer.ipynb #1afd1275
 def _byte_level(tok: HFTokenizer) -> HFTokenizer:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -70,7 +70,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, special_tokens: dict) -> To
     tok.train_from_iterator(texts, trainer)
     return Tokenizer(tok, special_tokens)
 
-# %% ../nbs/02_tokenizer.ipynb #aff8f2b9
+# %% ../nbs/02_tokenizer.ipynb #258786fb
 def apply_chat_template(t: Tokenizer, messages: list[dict], add_generation_prompt: bool = True) -> str:
     "Render `messages` ([{role, content}]) with the tokenizer's chat template."
     if not t.chat_template: raise UserError("this tokenizer has no chat template; use data.prompt_format instead of messages")
@@ -79,7 +79,7 @@ def apply_chat_template(t: Tokenizer, messages: list[dict], add_generation_promp
     return env.from_string(t.chat_template).render(messages=messages, add_generation_prompt=add_generation_prompt,
                                                    bos_token=t.special_tokens["bos"], eos_token=t.special_tokens["eos"])
 
-# %% ../nbs/02_tokenizer.ipynb #26841ae8
+# %% ../nbs/02_tokenizer.ipynb #7939a0dd
 def save_tokenizer(t: Tokenizer, path, model_max_length: int | None = None) -> Path:
     "Write tokenizer.json and tokenizer_config.json into directory `path`."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,9 @@ def load_tokenizer(path, special_tokens: dict | None = None) -> Tokenizer:
     try: tok = HFTokenizer.from_file(str(f))
     except Exception as e: raise UserError(f"{f}: not a valid tokenizer.json ({str(e).splitlines()[0][:120]})") from None
     cfg_file = f.parent / "tokenizer_config.json"
-    cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
+    try: cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise UserError(f"{cfg_file}: not valid JSON ({e})") from None
+    if not isinstance(cfg, dict): raise UserError(f"{cfg_file}: expected a JSON object, got {type(cfg).__name__}")
     if special_tokens is None:
         named = lambda v: v.get("content") if isinstance(v, dict) else v      # HF writes tokens as strings or {"content": …}
         special_tokens = cfg.get("mlx_pretrain_special_tokens") or {k: named(cfg.get(f"{k}_token")) for k in ("pad", "bos", "eos")}

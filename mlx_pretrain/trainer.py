@@ -2,11 +2,12 @@
 
 # %% auto #0
 __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss', 'make_step', 'output_head', 'split_head',
-           'sparse_targets', 'sparse_lm_loss', 'evaluate', 'write_json', 'save_checkpoint', 'reseed', 'find_checkpoint',
-           'load_checkpoint', 'Callback', 'report_line', 'TrainArgs', 'train']
+           'sparse_targets', 'sparse_lm_loss', 'evaluate', 'write_json', 'save_checkpoint', 'prune_checkpoints',
+           'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'Callback', 'report_line',
+           'TrainArgs', 'Interrupted', 'train']
 
-# %% ../nbs/05_trainer.ipynb #6597caf6
-import json, math, os, shutil, sys, time
+# %% ../nbs/05_trainer.ipynb #b6da31c3
+import errno, json, math, os, shutil, signal, sys, threading, time
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #ac89dfdf
+# %% ../nbs/05_trainer.ipynb #43e02688
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -28,7 +29,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #566b38f8
+# %% ../nbs/05_trainer.ipynb #bb33d373
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -43,7 +44,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #30acdd8c
+# %% ../nbs/05_trainer.ipynb #3085de59
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -51,9 +52,16 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #3658aafe
-def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0):
-    "(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place."
+# %% ../nbs/05_trainer.ipynb #9331edab
+def _assign(dst, src):
+    "Copy the leaves of `src` into the containers of `dst` in place (compile tracks the optimizer's own dicts and lists)."
+    for k in (src if isinstance(src, dict) else range(len(src))):
+        if isinstance(src[k], (dict, list)) and (k in dst if isinstance(dst, dict) else k < len(dst)): _assign(dst[k], src[k])
+        else: dst[k] = src[k]
+
+def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0, skip_nonfinite: bool = False):
+    """(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place. With
+    `skip_nonfinite`, a step whose loss or gradient norm is NaN/inf leaves the weights and optimizer state as they were."""
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
@@ -66,11 +74,20 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         grads = tree_map(lambda g: g / n.astype(g.dtype), grads)
         if grad_clip > 0: grads, gnorm = optim.clip_grad_norm(grads, grad_clip)
         else: gnorm = mx.sqrt(sum((g.astype(mx.float32) ** 2).sum() for _, g in tree_flatten(grads)))
+        if skip_nonfinite:
+            ok = mx.isfinite(total) & mx.isfinite(gnorm)
+            def keep(new, old):                      # the old value where the step is not finite (entries new this step stay)
+                o = dict(tree_flatten(old))
+                return tree_unflatten([(k, mx.where(ok, v, o[k]) if k in o else v) for k, v in tree_flatten(new)])
+            params, opt_state = model.trainable_parameters(), opt.state
+            opt_state = tree_unflatten(tree_flatten(opt_state))
         opt.update(model, grads)
+        if skip_nonfinite: model.update(keep(model.trainable_parameters(), params)); _assign(opt.state, keep(opt.state, opt_state))
         return total, n, gnorm
+    if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before the first step, so it can be skipped too
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #c41a0e29
+# %% ../nbs/05_trainer.ipynb #0d66526b
 def output_head(model) -> Callable | None:
     "The output layer of an mlx-lm style model (`.model` body + `lm_head`, or the tied embedding), else None."
     body = getattr(model, "model", None)
@@ -110,7 +127,7 @@ def sparse_lm_loss(model, x: mx.array, yk: mx.array) -> tuple[mx.array, mx.array
     ce = nn.losses.cross_entropy(logits, mx.where(mask, yk[1], 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #899658c4
+# %% ../nbs/05_trainer.ipynb #c65752ef
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -128,33 +145,56 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #23316187
+# %% ../nbs/05_trainer.ipynb #1cca0dae
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w") as f: json.dump(obj, f, indent=2); f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
 
+def _fsync(path: Path):
+    "Flush a file or directory to disk (so a rename that follows cannot expose unwritten data after a crash)."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
 def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict, adapter_config: dict | None = None) -> Path:
     """Write checkpoints/step_N atomically: model.safetensors (or, for a LoRA run, adapters.safetensors and
-    adapter_config.json: the frozen base is not saved again), optimizer.safetensors, trainer.json."""
+    adapter_config.json: the frozen base is not saved again), optimizer.safetensors, trainer.json — into step_N.tmp,
+    flushed, then renamed. A failed write (a full disk) removes the partial copy and says the older ones are intact."""
     final = Path(ckpt_dir) / f"step_{step}"
     tmp = final.with_name(final.name + ".tmp")
-    if tmp.exists(): shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    if adapter_config is None: mx.save_safetensors(str(tmp / "model.safetensors"), dict(tree_flatten(model.parameters())))
-    else:
-        mx.save_safetensors(str(tmp / "adapters.safetensors"), dict(tree_flatten(model.trainable_parameters())))
-        write_json(tmp / "adapter_config.json", adapter_config)
-    mx.save_safetensors(str(tmp / "optimizer.safetensors"), dict(tree_flatten(opt.state)))
-    write_json(tmp / "trainer.json", {**trainer_state, "step": step})
-    if final.exists(): shutil.rmtree(final)
-    os.replace(tmp, final)
+    try:
+        if tmp.exists(): shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        if adapter_config is None: mx.save_safetensors(str(tmp / "model.safetensors"), dict(tree_flatten(model.parameters())))
+        else:
+            mx.save_safetensors(str(tmp / "adapters.safetensors"), dict(tree_flatten(model.trainable_parameters())))
+            write_json(tmp / "adapter_config.json", adapter_config)
+        mx.save_safetensors(str(tmp / "optimizer.safetensors"), dict(tree_flatten(opt.state)))
+        write_json(tmp / "trainer.json", {**trainer_state, "step": step})   # last: its presence marks a whole checkpoint
+        for f in tmp.iterdir(): _fsync(f)
+        if final.exists(): os.replace(final, old := final.with_name(final.name + ".old")); shutil.rmtree(old)
+        os.replace(tmp, final)
+        _fsync(final.parent)
+    except (OSError, RuntimeError) as e:                  # MLX reports a failed write as RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        why = os.strerror(e.errno) if getattr(e, "errno", None) else str(e).splitlines()[0]
+        prev = [c.name for _, c in sorted((int(c.name[5:]), c) for c in Path(ckpt_dir).glob("step_*") if c.name[5:].isdigit() and (c / "trainer.json").is_file())]
+        raise UserError(f"{final}: could not write the checkpoint ({why}); nothing partial was left, and "
+                        + (f"the previous checkpoint {prev[-1]} is intact" if prev else "there is no earlier checkpoint")) from None
     return final
+
+def prune_checkpoints(ckpt_dir, keep: int, best_step: int | None = None) -> list[int]:
+    "Delete all but the newest `keep` checkpoints and the one of `best_step`; returns the deleted steps."
+    steps = sorted(int(c.name[5:]) for c in Path(ckpt_dir).glob("step_*") if c.name[5:].isdigit())
+    gone = [n for n in steps[:-keep] if n != best_step] if keep else []
+    for n in gone: shutil.rmtree(Path(ckpt_dir) / f"step_{n}")
+    return gone
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #e95d4676
+# %% ../nbs/05_trainer.ipynb #4126833e
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -164,12 +204,23 @@ def find_checkpoint(path) -> Path:
     if not steps: raise UserError(f"resume.checkpoint: no checkpoint found at {path} (expected checkpoints/step_N with trainer.json)")
     return steps[-1][1]
 
+def read_safetensors(path) -> dict:
+    "The arrays of a safetensors file, or a UserError naming it (missing, truncated, not safetensors)."
+    try: return mx.load(str(path), format="safetensors")
+    except (OSError, RuntimeError, ValueError) as e: raise UserError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]}); is it damaged?") from None
+
+def read_json(path):
+    "Parsed JSON of `path`, or a UserError naming it."
+    try: return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise UserError(f"{path}: not readable JSON ({e})") from None
+
 def load_checkpoint(path, model, opt=None) -> dict:
     """Restore model (and optimizer) from a checkpoint; checks shapes; returns the trainer state. A LoRA checkpoint
     restores the adapters of a model that already has them (its base comes from elsewhere)."""
     path = find_checkpoint(path)
     adapters = (path / "adapters.safetensors").is_file()
-    weights = mx.load(str(path / ("adapters.safetensors" if adapters else "model.safetensors")))
+    state = read_json(path / "trainer.json")
+    weights = read_safetensors(path / ("adapters.safetensors" if adapters else "model.safetensors"))
     ours = dict(tree_flatten(model.trainable_parameters() if adapters else model.parameters()))
     what = "holds adapters that do not fit this model.lora" if adapters else "is from another model shape"
     for k in sorted(set(ours) | set(weights)):
@@ -179,10 +230,10 @@ def load_checkpoint(path, model, opt=None) -> dict:
     model.load_weights(list(weights.items()), strict=not adapters)
     if opt is not None:
         opt.init(model.trainable_parameters())
-        opt.state = tree_unflatten(list(mx.load(str(path / "optimizer.safetensors")).items()))
-    return json.loads((path / "trainer.json").read_text())
+        opt.state = tree_unflatten(list(read_safetensors(path / "optimizer.safetensors").items()))
+    return state
 
-# %% ../nbs/05_trainer.ipynb #c1bb6d74
+# %% ../nbs/05_trainer.ipynb #625ff189
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -190,6 +241,7 @@ class Callback:
     def on_train_loss_report(self, info: dict): pass
     def on_val_loss_report(self, info: dict): pass
     def on_checkpoint(self, info: dict): pass
+    def on_note(self, info: dict): pass            # {"step", "message"}: a skipped step, an interruption
     def on_train_end(self, info: dict): pass
 
 def _fmt_count(n): return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else f"{n:.0f}"
@@ -206,7 +258,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #e794dbca
+# %% ../nbs/05_trainer.ipynb #64aedfbf
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -219,50 +271,87 @@ class TrainArgs:
     save_every: int = 0             # steps between checkpoints (0: only at the end)
     eval_first: bool = False        # also validate before the first step (fine-tuning: the "before" value)
     sparse_logits: bool = False     # logits only at target positions (fine-tuning), where the model allows it
+    nonfinite: str = "stop"         # a NaN/inf loss or gradient norm: "stop" (naming the step) or "skip" the update
+    keep_checkpoints: int = 0       # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
 
-# %% ../nbs/05_trainer.ipynb #d7135c9f
+# %% ../nbs/05_trainer.ipynb #6562e87b
+class Interrupted(KeyboardInterrupt):
+    "Training stopped on SIGINT/SIGTERM after saving a checkpoint; `step` and `checkpoint` say where to resume from."
+    def __init__(self, step: int, checkpoint, signal_name: str):
+        super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
+        self.step, self.checkpoint, self.signal_name = step, checkpoint, signal_name
+
+class _Signals:
+    "While training: SIGINT/SIGTERM ask for a clean stop after the current step; a second SIGINT interrupts at once."
+    def __init__(self): self.got, self.old = None, {}
+    def _handle(self, signum, frame):
+        if self.got and signum == signal.SIGINT: raise KeyboardInterrupt
+        self.got = signal.Signals(signum).name
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():   # handlers can only be set there
+            self.old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+    def __exit__(self, *exc):
+        for s, h in self.old.items(): signal.signal(s, h)
+
 def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | None, args: TrainArgs, ckpt_dir=None,
           callbacks=(), loss_fn=lm_loss, token_bytes=None, start: dict | None = None, adapter_config: dict | None = None) -> dict:
     """Train to `args.iters` steps; `start` is a trainer state from `load_checkpoint`; with `adapter_config` (LoRA)
-    checkpoints hold the adapters only. Returns the final trainer state."""
+    checkpoints hold the adapters only. Returns the final trainer state; raises `Interrupted` after a clean stop on
+    SIGINT/SIGTERM, and a UserError for a non-finite loss when `args.nonfinite == "stop"`."""
     cbs = list(callbacks)
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
-    st = {"step": 0, "position": 0, "tokens": 0, **(start or {})}
+    st = {"step": 0, "position": 0, "tokens": 0, "skipped": 0, **(start or {})}
     sparse = args.sparse_logits and loss_fn is lm_loss and split_head(model)
-    state, step_fn = make_step(model, opt, sparse_lm_loss if sparse else loss_fn, args.grad_clip)
+    state, step_fn = make_step(model, opt, sparse_lm_loss if sparse else loss_fn, args.grad_clip, args.nonfinite == "skip")
     batches = iterate_batches(train_seqs, args.batch_size, args.seed, st["position"], args.grad_accum)
     def checkpoint():
-        if ckpt_dir is None: return
+        if ckpt_dir is None: return None
         path = save_checkpoint(ckpt_dir, st["step"], model, opt, st, adapter_config)
         reseed(args.seed, st["step"])
-        emit("on_checkpoint", {"step": st["step"], "path": str(path)})
+        gone = prune_checkpoints(ckpt_dir, args.keep_checkpoints, st.get("best", {}).get("step"))
+        emit("on_checkpoint", {"step": st["step"], "path": str(path), "deleted": gone})
+        return path
     def validate():
         if val_seqs is None or token_bytes is None: return
-        emit("on_val_loss_report", {"step": st["step"], "tokens": st["tokens"], **evaluate(model, val_seqs, args.batch_size, token_bytes, loss_fn)})
+        r = evaluate(model, val_seqs, args.batch_size, token_bytes, loss_fn)
+        if r["val_loss"] < st.get("best", {}).get("val_loss", math.inf): st["best"] = {"step": st["step"], "val_loss": r["val_loss"]}
+        emit("on_val_loss_report", {"step": st["step"], "tokens": st["tokens"], **r})
     reseed(args.seed, st["step"])
     emit("on_train_begin", {"step": st["step"], "iters": args.iters, "tokens": st["tokens"]})
     if args.eval_first and st["step"] == 0: validate()
     tot, n, t0, tok0 = mx.array(0.0), mx.array(0), time.perf_counter(), st["tokens"]
-    while st["step"] < args.iters:
-        # forward, backward, update
-        x, y, st["position"] = next(batches)
-        loss, k, gnorm = step_fn(mx.array(x), mx.array(sparse_targets(y) if sparse else y))
-        tot, n = tot + loss, n + k
-        mx.eval(state, tot, n, gnorm)
-        st["step"] += 1; st["tokens"] += x.size
-        last, stop = st["step"] == args.iters, any(c.stop for c in cbs)
-        # report
-        if st["step"] % args.log_every == 0 or last or stop:
-            dt = time.perf_counter() - t0
-            emit("on_train_loss_report", {"step": st["step"], "train_loss": (tot / n).item(), "learning_rate": opt.learning_rate.item(),
-                                          "grad_norm": gnorm.item(), "tokens": st["tokens"], "tokens_per_second": (st["tokens"] - tok0) / dt,
-                                          "peak_memory_gb": mx.get_peak_memory() / 1e9})
-            tot, n, t0, tok0 = mx.array(0.0), mx.array(0), time.perf_counter(), st["tokens"]
-        # validate, checkpoint (their time is left out of tokens/s)
-        paused = time.perf_counter()
-        if (args.eval_every and st["step"] % args.eval_every == 0) or last or stop: validate()
-        if (args.save_every and st["step"] % args.save_every == 0) or last or stop: checkpoint()
-        t0 += time.perf_counter() - paused
-        if stop: break
+    with _Signals() as sig:
+        while st["step"] < args.iters:
+            # forward, backward, update
+            x, y, st["position"] = next(batches)
+            loss, k, gnorm = step_fn(mx.array(x), mx.array(sparse_targets(y) if sparse else y))
+            mx.eval(state, loss, k, gnorm)
+            st["step"] += 1; st["tokens"] += x.size
+            if not math.isfinite(loss.item() + gnorm.item()):       # NaN or inf: caught on the step it happens
+                what = f"step {st['step']}: loss {loss.item() / max(k.item(), 1):.4g}, gradient norm {gnorm.item():.4g}"
+                if args.nonfinite != "skip":
+                    raise UserError(f"{what}: not finite; stopped without saving this state (training.nonfinite: skip would skip such "
+                                    "steps; a lower training.hyperparameters.learning_rate or gradient_clip often avoids them)")
+                st["skipped"] += 1
+                emit("on_note", {"step": st["step"], "message": f"{what}: not finite; update skipped ({st['skipped']} so far)"})
+            else: tot, n = tot + loss, n + k
+            last, stop = st["step"] == args.iters, any(c.stop for c in cbs) or sig.got
+            # report
+            if st["step"] % args.log_every == 0 or last or stop:
+                dt = time.perf_counter() - t0
+                emit("on_train_loss_report", {"step": st["step"], "train_loss": (tot / n).item(), "learning_rate": opt.learning_rate.item(),
+                                              "grad_norm": gnorm.item(), "tokens": st["tokens"], "tokens_per_second": (st["tokens"] - tok0) / dt,
+                                              "peak_memory_gb": mx.get_peak_memory() / 1e9, "skipped_steps": st["skipped"]})
+                tot, n, t0, tok0 = mx.array(0.0), mx.array(0), time.perf_counter(), st["tokens"]
+            # validate, checkpoint (their time is left out of tokens/s); a signal skips validation to stop quickly
+            paused = time.perf_counter()
+            if ((args.eval_every and st["step"] % args.eval_every == 0) or last or stop) and not sig.got: validate()
+            if (args.save_every and st["step"] % args.save_every == 0) or last or stop: path = checkpoint()
+            t0 += time.perf_counter() - paused
+            if stop: break
     emit("on_train_end", dict(st))
+    if sig.got:
+        emit("on_note", {"step": st["step"], "message": f"{sig.got}: stopped after step {st['step']}; checkpoint {path}"})
+        raise Interrupted(st["step"], path, sig.got)
     return st

