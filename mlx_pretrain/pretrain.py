@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'read_metrics', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer',
            'get_data', 'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #33bf5ad5
+# %% ../nbs/07_pretrain.ipynb #487df032
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #abcbd613
+# %% ../nbs/07_pretrain.ipynb #bf937b6c
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -57,7 +57,7 @@ def read_metrics(run_dir) -> list[dict]:
             if i < len(lines) - 1: raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
     return out
 
-# %% ../nbs/07_pretrain.ipynb #2315931c
+# %% ../nbs/07_pretrain.ipynb #e5a36ee6
 class Console(Callback):
     "A tqdm progress bar with the report lines printed above it."
     def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
@@ -76,7 +76,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #f033efb2
+# %% ../nbs/07_pretrain.ipynb #70c312c0
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -89,7 +89,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #6865bc05
+# %% ../nbs/07_pretrain.ipynb #826ef081
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -120,13 +120,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #5a18814b
+# %% ../nbs/07_pretrain.ipynb #fdcb5e12
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #5efa704e
+# %% ../nbs/07_pretrain.ipynb #6b118a3b
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -149,7 +149,7 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #244aea97
+# %% ../nbs/07_pretrain.ipynb #fb548ea1
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
                base_model=None, sparse_logits=False) -> Path:
     "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
@@ -193,7 +193,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #80e0116e
+# %% ../nbs/07_pretrain.ipynb #a55d6fe8
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None) -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
@@ -217,7 +217,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
                       base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #bc99565b
+# %% ../nbs/07_pretrain.ipynb #dca1f55b
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
