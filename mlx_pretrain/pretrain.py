@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'read_metrics', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer',
            'get_data', 'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #487df032
+# %% ../nbs/07_pretrain.ipynb #f543a7ce
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #bf937b6c
+# %% ../nbs/07_pretrain.ipynb #aef83143
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -57,26 +57,34 @@ def read_metrics(run_dir) -> list[dict]:
             if i < len(lines) - 1: raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
     return out
 
-# %% ../nbs/07_pretrain.ipynb #e5a36ee6
+# %% ../nbs/07_pretrain.ipynb #8adbb8a6
 class Console(Callback):
-    "A tqdm progress bar with the report lines printed above it."
-    def __init__(self, show: dict | None = None, quiet=False): self.show, self.quiet, self.bar = show, quiet, None
+    """A tqdm progress bar with the report lines printed above it; or, with `fmt="json"` (for scripts), one JSON
+    object per report on stdout and no bar."""
+    def __init__(self, show: dict | None = None, quiet=False, fmt="text"): self.show, self.quiet, self.fmt, self.bar = show, quiet, fmt, None
     def on_train_begin(self, info):
         from tqdm.auto import tqdm
-        self.bar = tqdm(total=info["iters"], initial=info["step"], unit="step", dynamic_ncols=True, disable=self.quiet or None)
+        self.bar = tqdm(total=info["iters"], initial=info["step"], unit="step", dynamic_ncols=True, disable=self.quiet or self.fmt == "json" or None)
     def _print(self, line):
         if self.quiet: return
         if self.bar is not None: self.bar.write(line)
         else: print(line)
+    def _json(self, kind, info):
+        if not self.quiet: print(json.dumps({"event": kind, **info}), flush=True)
     def on_train_loss_report(self, info):
+        if self.fmt == "json": return self._json("train", info)
         if self.bar is not None: self.bar.update(info["step"] - self.bar.n); self.bar.set_postfix(loss=f"{info['train_loss']:.3f}")
         self._print(report_line(info, self.show))
-    def on_val_loss_report(self, info): self._print(report_line(info))
-    def on_note(self, info): self._print(f"Step {info['step']}: {info['message']}")
+    def on_val_loss_report(self, info):
+        if self.fmt == "json": return self._json("validation", info)
+        self._print(report_line(info))
+    def on_note(self, info):
+        if self.fmt == "json": return self._json("note", info)
+        self._print(f"Step {info['step']}: {info['message']}")
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #70c312c0
+# %% ../nbs/07_pretrain.ipynb #5f10f28d
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -89,7 +97,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #826ef081
+# %% ../nbs/07_pretrain.ipynb #c683da19
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -120,23 +128,23 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #fdcb5e12
+# %% ../nbs/07_pretrain.ipynb #f7eb63d5
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #6b118a3b
+# %% ../nbs/07_pretrain.ipynb #a9b212d0
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
-    cfg: Config; run: Path; action: str; ckpt: Path | None; device: str; quiet: bool = False
+    cfg: Config; run: Path; action: str; ckpt: Path | None; device: str; quiet: bool = False; log_format: str = "text"
     pending: list = field(default_factory=list)        # log lines from before the run directory exists
     def log(self, line: str):
         if not self.quiet: print(line, file=sys.stderr)
         self.pending.append(line)
 
-def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file", "validation_file", "tokenizer_path")) -> RunSetup:
+def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file", "validation_file", "tokenizer_path"), log_format="text") -> RunSetup:
     "Checks that need no heavy work; nothing is written yet."
     if not isinstance(cfg, Config): cfg = load_config(cfg)
     notes = legacy_notes(cfg)
@@ -145,11 +153,11 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
         if (f := getattr(cfg.data, key)) and not Path(f).exists(): raise UserError(f"data.{key}: {f}: file not found")
     run, action = plan_run_dir(cfg, runs_dir)
     ckpt = find_checkpoint(cfg.resume.checkpoint) if cfg.resume.checkpoint else None
-    setup = RunSetup(cfg, run, action, ckpt, device, quiet)
+    setup = RunSetup(cfg, run, action, ckpt, device, quiet, log_format)
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #fb548ea1
+# %% ../nbs/07_pretrain.ipynb #2a8900e6
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
                base_model=None, sparse_logits=False) -> Path:
     "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
@@ -181,7 +189,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first, sparse_logits,
                       cfg.training.nonfinite, cfg.logging.keep_checkpoints)
-    train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet), *callbacks],
+    train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet, s.log_format), *callbacks],
           token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
         from mlx_pretrain.lora import save_adapters
@@ -193,11 +201,11 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #a55d6fe8
-def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None) -> Path:
+# %% ../nbs/07_pretrain.ipynb #8879e645
+def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None, log_format="text") -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
-    s = open_run(cfg, runs_dir, quiet)
+    s = open_run(cfg, runs_dir, quiet, log_format=log_format)
     cfg, T = s.cfg, s.cfg.data.preprocessing.max_context_size
     if cfg.model.lora and not pretrained_model:
         raise UserError("model.lora: adapters train on top of a trained model; give --pretrained_model (or remove model.lora)")
@@ -217,7 +225,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
                       base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #dca1f55b
+# %% ../nbs/07_pretrain.ipynb #2df365c4
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,

@@ -4,7 +4,7 @@
 __all__ = ['template_fields', 'format_example', 'encode_example', 'encode_chat', 'read_examples', 'SFTWindows', 'pack_examples',
            'apply_freeze', 'load_pretrained', 'check_context', 'check_vocab', 'sft']
 
-# %% ../nbs/09_sft.ipynb #ccfbd021
+# %% ../nbs/09_sft.ipynb #26fb3503
 import json, string, sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from .gguf import load_gguf
 import mlx.core as mx
 import mlx.nn as nn
 
-# %% ../nbs/09_sft.ipynb #a50446bc
+# %% ../nbs/09_sft.ipynb #be896021
 def template_fields(fmt: str) -> set[str]:
     "Names of the {fields} in a format string."
     return {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
@@ -35,7 +35,7 @@ def encode_example(tok: Tokenizer, prompt: str, response: str, train_on_prompt=F
     p, r = [*tok.bos_prefix, *tok.encode(prompt)], [*tok.encode(response), tok.eos_id]
     return p + r, [False] + [train_on_prompt] * (len(p) - 1) + [True] * len(r)
 
-# %% ../nbs/09_sft.ipynb #bf7ddd81
+# %% ../nbs/09_sft.ipynb #574d5c30
 def encode_chat(tok: Tokenizer, messages: list, train_on_prompt=False, where="messages") -> tuple[list[int], list[bool]]:
     "(ids, is_target) of a conversation rendered with the tokenizer's chat template; assistant turns are targets."
     from mlx_pretrain.tokenizer import apply_chat_template
@@ -53,7 +53,7 @@ def encode_chat(tok: Tokenizer, messages: list, train_on_prompt=False, where="me
         add(prefix[len(done):], train_on_prompt); add(full[len(prefix):], True); done = full
     return ids, tgt
 
-# %% ../nbs/09_sft.ipynb #b2ddac8a
+# %% ../nbs/09_sft.ipynb #9aca1058
 def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], list[bool]]]:
     "Encoded (ids, is_target) examples of an SFT JSONL file (template rows or chat rows)."
     used = template_fields(d.prompt_format) | template_fields(d.response_format)
@@ -70,7 +70,7 @@ def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], 
         out.append(encode_example(tok, *format_example(row, d), d.train_on_prompt))
     return out
 
-# %% ../nbs/09_sft.ipynb #bf17f1dd
+# %% ../nbs/09_sft.ipynb #2db874ac
 @dataclass
 class SFTWindows:
     "Fixed windows of (inputs, targets) with -100 where nothing is learned; indexable like PackedSequences."
@@ -99,7 +99,7 @@ def pack_examples(examples, T: int, pad_id: int, packing=True, overlong="truncat
     stats["target_tokens"] = int((y != IGNORE).sum())
     return SFTWindows(x, y, pad_id), stats
 
-# %% ../nbs/09_sft.ipynb #404fef76
+# %% ../nbs/09_sft.ipynb #adca154a
 def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
     "Freeze what `fz` names; returns (trainable, total) parameter counts."
     from mlx.utils import tree_flatten
@@ -116,7 +116,7 @@ def apply_freeze(model, fz: Freeze) -> tuple[int, int]:
         if keys: mod.freeze(keys=keys, recurse=False)
     return count_params(model, trainable_only=True), count_params(model)
 
-# %% ../nbs/09_sft.ipynb #e1ecbce3
+# %% ../nbs/09_sft.ipynb #3ef87ab9
 def load_pretrained(path) -> tuple[nn.Module, dict, Tokenizer]:
     """(model, args, tokenizer) from a run directory, a run checkpoint, an mlx-lm model directory or a GGUF file.
     A LoRA run (or one of its checkpoints) gives its base with the adapters merged in."""
@@ -152,10 +152,10 @@ def check_vocab(model, tok: Tokenizer, where: str):
     if rows is not None and tok.vocab_size > rows:
         raise UserError(f"{where}: the tokenizer has {tok.vocab_size} tokens but the model's embedding has {rows} rows")
 
-# %% ../nbs/09_sft.ipynb #4a19d85c
-def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False) -> Path:
+# %% ../nbs/09_sft.ipynb #0865937a
+def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:
     "Run the `sft` command: fine-tune `pretrained_model` on prompt/response examples; returns the run directory."
-    s = open_run(cfg, runs_dir, quiet)
+    s = open_run(cfg, runs_dir, quiet, log_format=log_format)
     cfg, d, T = s.cfg, s.cfg.data, s.cfg.data.preprocessing.max_context_size
     model, args, tok = load_pretrained(pretrained_model)
     if d.tokenizer_path: tok = load_tokenizer(d.tokenizer_path)
