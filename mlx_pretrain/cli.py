@@ -4,7 +4,7 @@
 __all__ = ['cmd_import', 'cmd_fuse', 'parse_sets', 'run_config', 'cmd_train', 'cmd_sft', 'cmd_plot', 'cmd_generate', 'parser',
            'main', 'resume_command']
 
-# %% ../nbs/08_cli.ipynb #674e78aa
+# %% ../nbs/08_cli.ipynb #747c46d2
 import argparse, shlex, sys
 import yaml
 from dataclasses import replace
@@ -13,7 +13,7 @@ from .core import UserError
 from .config import load_config
 from .trainer import Interrupted
 
-# %% ../nbs/08_cli.ipynb #a11d3c1a
+# %% ../nbs/08_cli.ipynb #52d2ab18
 def cmd_import(a):
     from mlx_pretrain.gguf import import_gguf
     out = import_gguf(a.gguf, a.out)
@@ -64,7 +64,7 @@ def cmd_generate(a):
         print(piece, end="", flush=True)
     print()
 
-# %% ../nbs/08_cli.ipynb #054b601f
+# %% ../nbs/08_cli.ipynb #c1172e77
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mlx-pretrain", description="Pretrain, fine-tune and sample small language models on MLX.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -137,6 +137,6 @@ def resume_command() -> str:
             ["python", prog] if prog.endswith(".py") else [Path(prog).name])
     return shlex.join(prog + out + ["--resume"])
 
-# %% ../nbs/08_cli.ipynb #6b03dbff
+# %% ../nbs/08_cli.ipynb #674a54c0
 #| eval: false
 if __name__ == "__main__": sys.exit(main())
