@@ -6,7 +6,7 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss'
            'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'Callback', 'report_line',
            'TrainArgs', 'Interrupted', 'train']
 
-# %% ../nbs/05_trainer.ipynb #b6da31c3
+# %% ../nbs/05_trainer.ipynb #b124f7c8
 import errno, json, math, os, shutil, signal, sys, threading, time
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -21,7 +21,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #43e02688
+# %% ../nbs/05_trainer.ipynb #20940641
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -29,7 +29,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #bb33d373
+# %% ../nbs/05_trainer.ipynb #8406682a
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -44,7 +44,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #3085de59
+# %% ../nbs/05_trainer.ipynb #5bf6f2f0
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -52,7 +52,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #9331edab
+# %% ../nbs/05_trainer.ipynb #e6e2fc0b
 def _assign(dst, src):
     "Copy the leaves of `src` into the containers of `dst` in place (compile tracks the optimizer's own dicts and lists)."
     for k in (src if isinstance(src, dict) else range(len(src))):
@@ -87,7 +87,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before the first step, so it can be skipped too
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #0d66526b
+# %% ../nbs/05_trainer.ipynb #287c04f7
 def output_head(model) -> Callable | None:
     "The output layer of an mlx-lm style model (`.model` body + `lm_head`, or the tied embedding), else None."
     body = getattr(model, "model", None)
@@ -127,7 +127,7 @@ def sparse_lm_loss(model, x: mx.array, yk: mx.array) -> tuple[mx.array, mx.array
     ce = nn.losses.cross_entropy(logits, mx.where(mask, yk[1], 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #c65752ef
+# %% ../nbs/05_trainer.ipynb #7fe73878
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -145,7 +145,7 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #1cca0dae
+# %% ../nbs/05_trainer.ipynb #cbc8870f
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
@@ -194,7 +194,7 @@ def prune_checkpoints(ckpt_dir, keep: int, best_step: int | None = None) -> list
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #4126833e
+# %% ../nbs/05_trainer.ipynb #40df02b2
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -233,7 +233,7 @@ def load_checkpoint(path, model, opt=None) -> dict:
         opt.state = tree_unflatten(list(read_safetensors(path / "optimizer.safetensors").items()))
     return state
 
-# %% ../nbs/05_trainer.ipynb #625ff189
+# %% ../nbs/05_trainer.ipynb #3f1c5067
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -258,7 +258,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #64aedfbf
+# %% ../nbs/05_trainer.ipynb #8daa8303
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -274,7 +274,7 @@ class TrainArgs:
     nonfinite: str = "stop"         # a NaN/inf loss or gradient norm: "stop" (naming the step) or "skip" the update
     keep_checkpoints: int = 0       # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
 
-# %% ../nbs/05_trainer.ipynb #6562e87b
+# %% ../nbs/05_trainer.ipynb #d1821a23
 class Interrupted(KeyboardInterrupt):
     "Training stopped on SIGINT/SIGTERM after saving a checkpoint; `step` and `checkpoint` say where to resume from."
     def __init__(self, step: int, checkpoint, signal_name: str):
@@ -322,12 +322,15 @@ def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | N
     if args.eval_first and st["step"] == 0: validate()
     tot, n, t0, tok0 = mx.array(0.0), mx.array(0), time.perf_counter(), st["tokens"]
     with _Signals() as sig:
+        nxt = next(batches)
         while st["step"] < args.iters:
-            # forward, backward, update
-            x, y, st["position"] = next(batches)
+            # forward, backward, update; the next batch is prepared on the host while the step runs
+            x, y, position = nxt
             loss, k, gnorm = step_fn(mx.array(x), mx.array(sparse_targets(y) if sparse else y))
+            mx.async_eval(state, loss, k, gnorm)
+            if st["step"] + 1 < args.iters: nxt = next(batches)
             mx.eval(state, loss, k, gnorm)
-            st["step"] += 1; st["tokens"] += x.size
+            st["step"] += 1; st["tokens"] += x.size; st["position"] = position
             if not math.isfinite(loss.item() + gnorm.item()):       # NaN or inf: caught on the step it happens
                 what = f"step {st['step']}: loss {loss.item() / max(k.item(), 1):.4g}, gradient norm {gnorm.item():.4g}"
                 if args.nonfinite != "skip":
