@@ -4,7 +4,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'read_metrics', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer',
            'get_data', 'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #f543a7ce
+# %% ../nbs/07_pretrain.ipynb #63120e2e
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #aef83143
+# %% ../nbs/07_pretrain.ipynb #9aec4ee8
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -57,7 +57,7 @@ def read_metrics(run_dir) -> list[dict]:
             if i < len(lines) - 1: raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
     return out
 
-# %% ../nbs/07_pretrain.ipynb #8adbb8a6
+# %% ../nbs/07_pretrain.ipynb #3b9421a0
 class Console(Callback):
     """A tqdm progress bar with the report lines printed above it; or, with `fmt="json"` (for scripts), one JSON
     object per report on stdout and no bar."""
@@ -84,7 +84,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #5f10f28d
+# %% ../nbs/07_pretrain.ipynb #ed0d9c41
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -97,7 +97,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #c683da19
+# %% ../nbs/07_pretrain.ipynb #984209cf
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -128,13 +128,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #f7eb63d5
+# %% ../nbs/07_pretrain.ipynb #ef0fe1fd
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #a9b212d0
+# %% ../nbs/07_pretrain.ipynb #ab078591
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -157,7 +157,14 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #2a8900e6
+# %% ../nbs/07_pretrain.ipynb #9e95900e
+def _display(s: RunSetup, model, tok, show) -> Callback:
+    "The live dashboard inside Jupyter (nbs/14_display.ipynb), else the terminal's bar, lines or JSON."
+    from mlx_pretrain.display import in_notebook, LiveDisplay
+    if not (in_notebook() and not s.quiet and s.log_format == "text"): return Console(show, s.quiet, s.log_format)
+    from mlx_pretrain.generate import generate
+    return LiveDisplay(sample_fn=lambda: "".join(generate(model, tok, "", max_tokens=80, temperature=0.8, seed=0)))
+
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
                base_model=None, sparse_logits=False) -> Path:
     "Adapters, optimizer, resume, run directory, training and the final model (or adapters); returns the run directory."
@@ -189,7 +196,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first, sparse_logits,
                       cfg.training.nonfinite, cfg.logging.keep_checkpoints)
-    train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, Console(show, s.quiet, s.log_format), *callbacks],
+    train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, _display(s, model, tok, show), *callbacks],
           token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
         from mlx_pretrain.lora import save_adapters
@@ -201,7 +208,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #8879e645
+# %% ../nbs/07_pretrain.ipynb #44d4535a
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None, log_format="text") -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
@@ -225,7 +232,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
                       base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #2df365c4
+# %% ../nbs/07_pretrain.ipynb #d3b5172a
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
