@@ -8,7 +8,7 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss'
            'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'Callback', 'report_line',
            'TrainArgs', 'Interrupted', 'train']
 
-# %% ../nbs/05_trainer.ipynb #3decf676
+# %% ../nbs/05_trainer.ipynb #7d34a7ed
 import errno, json, math, os, shutil, signal, sys, threading, time
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -23,7 +23,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #f5d1dedf
+# %% ../nbs/05_trainer.ipynb #040d61d3
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -31,7 +31,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #4e2df7d7
+# %% ../nbs/05_trainer.ipynb #5f7b0953
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -46,7 +46,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #a1c1e9fd
+# %% ../nbs/05_trainer.ipynb #3d49ed17
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -54,7 +54,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #37311e00
+# %% ../nbs/05_trainer.ipynb #29d70cb2
 def _assign(dst, src):
     "Copy the leaves of `src` into the containers of `dst` in place (compile tracks the optimizer's own dicts and lists)."
     for k in (src if isinstance(src, dict) else range(len(src))):
@@ -89,7 +89,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before the first step, so it can be skipped too
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #f3bcf130
+# %% ../nbs/05_trainer.ipynb #b24b24d5
 def output_head(model) -> Callable | None:
     "The output layer of an mlx-lm style model (`.model` body + `lm_head`, or the tied embedding), else None."
     body = getattr(model, "model", None)
@@ -129,7 +129,7 @@ def sparse_lm_loss(model, x: mx.array, yk: mx.array) -> tuple[mx.array, mx.array
     ce = nn.losses.cross_entropy(logits, mx.where(mask, yk[1], 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #bd69040a
+# %% ../nbs/05_trainer.ipynb #32e2b9eb
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -147,7 +147,7 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #6ac6c775
+# %% ../nbs/05_trainer.ipynb #770fe04a
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
@@ -196,7 +196,7 @@ def prune_checkpoints(ckpt_dir, keep: int, best_step: int | None = None) -> list
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #00852cd9
+# %% ../nbs/05_trainer.ipynb #8336fe72
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -235,7 +235,7 @@ def load_checkpoint(path, model, opt=None) -> dict:
         opt.state = tree_unflatten(list(read_safetensors(path / "optimizer.safetensors").items()))
     return state
 
-# %% ../nbs/05_trainer.ipynb #eaf57991
+# %% ../nbs/05_trainer.ipynb #b786a303
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -260,7 +260,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #4c3b95e0
+# %% ../nbs/05_trainer.ipynb #4850bccf
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -276,12 +276,14 @@ class TrainArgs:
     nonfinite: str = "stop"         # a NaN/inf loss or gradient norm: "stop" (naming the step) or "skip" the update
     keep_checkpoints: int = 0       # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
 
-# %% ../nbs/05_trainer.ipynb #b5f49ce4
+# %% ../nbs/05_trainer.ipynb #8a64d0fc
 class Interrupted(KeyboardInterrupt):
     "Training stopped on SIGINT/SIGTERM after saving a checkpoint; `step` and `checkpoint` say where to resume from."
     def __init__(self, step: int, checkpoint, signal_name: str):
         super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
         self.step, self.checkpoint, self.signal_name = step, checkpoint, signal_name
+    def _render_traceback_(self):                 # IPython shows this line instead of a traceback: a stop is not a crash
+        return [f"{self.args[0]} (resume from it with resume.checkpoint or --resume)"]
 
 class _Signals:
     "While training: SIGINT/SIGTERM ask for a clean stop after the current step; a second SIGINT interrupts at once."
