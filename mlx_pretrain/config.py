@@ -8,7 +8,7 @@ __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dim
            'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config',
            'ConfigError', 'from_dict', 'validate', 'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #524cb5cb
+# %% ../nbs/01_config.ipynb #580749b0
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #88574e48
+# %% ../nbs/01_config.ipynb #a889d4b4
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -47,7 +47,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #bbe0a8f7
+# %% ../nbs/01_config.ipynb #65855f9c
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -95,6 +95,7 @@ class LoraConfig:
     use_qlora: bool = False                  # quantize the frozen base (QLoRA)
     qlora_bits: int = 4                      # 2, 3, 4, 6 or 8
     qlora_group_size: int = 64               # 32, 64 or 128
+    qlora_quantize_embeddings: bool = True   # quantize the embedding (and a tied/untied output head) too, as mlx-lm does
 
 @dataclass
 class ModelConfig:
@@ -108,7 +109,7 @@ class ModelConfig:
     freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
     lora: Optional[LoraConfig] = None        # set to train low-rank adapters instead of the weights
 
-# %% ../nbs/01_config.ipynb #07a8aed1
+# %% ../nbs/01_config.ipynb #9300ff44
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -141,7 +142,7 @@ class TrainingConfig:
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #30ee368b
+# %% ../nbs/01_config.ipynb #09290be5
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -188,7 +189,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #4f239ed7
+# %% ../nbs/01_config.ipynb #69869e76
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -217,7 +218,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #6d595fd3
+# %% ../nbs/01_config.ipynb #2ccbaf37
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -231,7 +232,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #1f0d4695
+# %% ../nbs/01_config.ipynb #1f04013a
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -267,7 +268,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #825db5ac
+# %% ../nbs/01_config.ipynb #01eb46fb
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -286,7 +287,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #95b47dd7
+# %% ../nbs/01_config.ipynb #ec4151f1
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -309,7 +310,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #b7539041
+# %% ../nbs/01_config.ipynb #22335f2a
 def set_key(raw: dict, dotted: str, value):
     "Set `a.b.c` in a nested dict, creating sections as needed."
     *parents, last = dotted.split(".")
