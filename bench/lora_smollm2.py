@@ -81,7 +81,9 @@ def child(mode, steps, seq, batch):
         tps = statistics.median(rates)
     peak = mx.get_peak_memory() / 1e9
     val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
-    print(json.dumps({"mode": mode, "batch": batch, "seq": seq, "steps": steps, "model_bytes": model_bytes, "trainable": count_params(model, trainable_only=True), "tok_s": tps,
+    import platform
+    where = f"mlx {mx.__version__}, {platform.machine()} {os.cpu_count()} cores, device {mx.default_device()}, {time.strftime('%Y-%m-%d')}"
+    print(json.dumps({"where": where, "mode": mode, "batch": batch, "seq": seq, "steps": steps, "model_bytes": model_bytes, "trainable": count_params(model, trainable_only=True), "tok_s": tps,
                       "peak_gb": peak, "val0": val0, "val_loss": val, "base_bytes": base_bytes}))
 
 def mlx_lm_trainer(model, opt, windows, steps, seq, batch):
@@ -130,10 +132,9 @@ def main():
 
 def report(rows):
     "The table and the ratios the issue asks for; each ratio only when its rows are there (rows may come from several runs)."
-    import mlx.core as mx, platform
-    seq, steps = rows[0]["seq"], max(r["steps"] for r in rows)
-    print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {seq}-token windows, mlx {mx.__version__}, "
-          f"{platform.machine()} {os.cpu_count()} cores, device {mx.default_device()}, {time.strftime('%Y-%m-%d')}\n")
+    seq = rows[0]["seq"]
+    where = "; ".join(sorted({r.get("where", "(machine not recorded)") for r in rows}))
+    print(f"\nSmolLM2-135M-Instruct (GGUF, float32 base), data/chat packed in {seq}-token windows; {where}\n")
     print("| setting | batch | steps | trainable params | tokens/s | peak memory (GB) | val loss at start | val loss after the steps |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     fmt = lambda v: "" if v is None else f"{v:.4f}"
