@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['STOP_JS', 'in_notebook', 'kernel_id', 'LiveDisplay']
 
-# %% ../nbs/14_display.ipynb #6abe0015
+# %% ../nbs/14_display.ipynb #22b3cdbd
 import html, io, re, time
 from pathlib import Path
 from .trainer import Callback
 from .plots import ema, auto_smoothing
 
-# %% ../nbs/14_display.ipynb #774ae35a
+# %% ../nbs/14_display.ipynb #48ad584e
 def in_notebook() -> bool:
     "True inside a Jupyter kernel (where widgets render), False in a terminal or a script."
     try: return get_ipython().__class__.__name__ == "ZMQInteractiveShell"   # noqa: F821 (defined by IPython)
@@ -45,6 +45,7 @@ STOP_JS = """(() => {
 
 class LiveDisplay(Callback):
     "An ipywidgets dashboard fed by the trainer's reports; `show()` displays it (done at the start of training)."
+    PANEL, DPI = (4.8, 3.2), 100                          # inches per curve panel, and pixels per inch
     def __init__(self, sample_fn=None, panels: dict | None = None, min_interval: float = 2.0, auto_show: bool = True):
         import ipywidgets as w
         self.sample_fn, self.min_interval, self.auto_show = sample_fn, min_interval, auto_show
@@ -52,6 +53,7 @@ class LiveDisplay(Callback):
         self.bar = w.IntProgress(min=0, max=1, description="step", layout=w.Layout(width="60%"))
         self.eta, self.values, self.sample = w.HTML(), w.HTML(), w.HTML()
         self.image, self.status = w.Image(format="png"), w.HTML()
+        self.image.layout.width = f"{self.PANEL[0] * self.DPI * len(self.panels):.0f}px"   # its own size: not stretched, not blurred
         top = [self.bar, self.eta]
         self.kernel = kernel_id()
         if self.kernel:                                   # see "Stop" above: the click is handled in the page
@@ -88,7 +90,7 @@ class LiveDisplay(Callback):
         import matplotlib
         from matplotlib.figure import Figure
         t = time.perf_counter()
-        fig = Figure(figsize=(4 * len(self.panels), 3), dpi=90)
+        fig = Figure(figsize=(self.PANEL[0] * len(self.panels), self.PANEL[1]), dpi=self.DPI)
         for i, (title, keys) in enumerate(self.panels.items()):
             ax = fig.add_subplot(1, len(self.panels), i + 1)
             for j, k in enumerate(keys):
