@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export MLX_PRETRAIN_CACHE="${MLX_PRETRAIN_CACHE:-$(mktemp -d)}"   # tests never touch the user's cache
 passed=0; failed=0
-for nb in nbs/*.ipynb; do
+for nb in nbs/*.ipynb nbs/tutorials/*.ipynb; do
   start=$(date +%s)
   if out=$(timeout 600 nbdev_test --path "$nb" "$@" 2>&1); then
     passed=$((passed + 1)); echo "PASS $nb ($(( $(date +%s) - start ))s)"
