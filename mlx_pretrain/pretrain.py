@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'read_metrics', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer',
            'get_data', 'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #50e19d4d
+# %% ../nbs/07_pretrain.ipynb #bd205587
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimize
                                   find_checkpoint, report_line, write_json)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #5318a7d0
+# %% ../nbs/07_pretrain.ipynb #cf44624f
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -59,7 +59,7 @@ def read_metrics(run_dir) -> list[dict]:
             if i < len(lines) - 1: raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
     return out
 
-# %% ../nbs/07_pretrain.ipynb #0d0321ac
+# %% ../nbs/07_pretrain.ipynb #ce65a3f9
 class Console(Callback):
     """A tqdm progress bar with the report lines printed above it; or, with `fmt="json"` (for scripts), one JSON
     object per report on stdout and no bar."""
@@ -86,7 +86,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #1e1c0500
+# %% ../nbs/07_pretrain.ipynb #a5b2dde3
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -99,7 +99,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #76d5899c
+# %% ../nbs/07_pretrain.ipynb #ae08ed28
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -130,13 +130,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #3a103f4d
+# %% ../nbs/07_pretrain.ipynb #ee138f27
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #7523bb3f
+# %% ../nbs/07_pretrain.ipynb #9cfe8456
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -159,7 +159,7 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #de848ba5
+# %% ../nbs/07_pretrain.ipynb #ca657944
 def _display(s: RunSetup, model, tok, show) -> Callback:
     "The live dashboard inside Jupyter (nbs/14_display.ipynb), else the terminal's bar, lines or JSON."
     from mlx_pretrain.display import in_notebook, LiveDisplay
@@ -178,6 +178,8 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
         s.log(f"{adapter_cfg['fine_tune_type']}: rank {cfg.model.lora.rank} on {', '.join(adapter_cfg['lora_parameters']['keys'])} of the last "
               f"{adapter_cfg['num_layers']} blocks{', 4-bit base' if cfg.model.lora.use_qlora else ''}; trainable parameters: "
               f"{count_params(model, trainable_only=True):,} of {count_params(model):,}")
+    if cfg.training.gradient_checkpointing:
+        s.log("gradient checkpointing: each transformer block's forward is recomputed in the backward pass (less memory, ~1/3 more compute)")
     iters = total_iters(cfg, len(train_seqs))
     opt = build_optimizer(cfg.training.optimization, build_schedule(sch.type, h.learning_rate, iters, sch.warmup_steps, sch.min_lr_ratio), h.weight_decay)
     start = None
@@ -197,7 +199,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     st = cfg.logging.steps
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first, sparse_logits,
-                      cfg.training.nonfinite, cfg.logging.keep_checkpoints)
+                      cfg.training.nonfinite, cfg.logging.keep_checkpoints, cfg.training.gradient_checkpointing)
     train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, _display(s, model, tok, show), *callbacks],
           token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
@@ -210,7 +212,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #47c42d85
+# %% ../nbs/07_pretrain.ipynb #143acf04
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None, log_format="text") -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
@@ -234,7 +236,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
                       base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #275112bf
+# %% ../nbs/07_pretrain.ipynb #bc8befeb
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,

@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss', 'make_step', 'output_head', 'split_head',
            'sparse_targets', 'sparse_lm_loss', 'evaluate', 'write_json', 'save_checkpoint', 'prune_checkpoints',
-           'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'Callback', 'report_line',
-           'TrainArgs', 'Interrupted', 'train']
+           'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'checkpoint_blocks',
+           'checkpointed', 'find_batch_size', 'Callback', 'report_line', 'TrainArgs', 'Interrupted', 'train']
 
-# %% ../nbs/05_trainer.ipynb #7d34a7ed
+# %% ../nbs/05_trainer.ipynb #4274dfaa
 import errno, json, math, os, shutil, signal, sys, threading, time
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -23,7 +24,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #040d61d3
+# %% ../nbs/05_trainer.ipynb #817ef209
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -31,7 +32,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #5f7b0953
+# %% ../nbs/05_trainer.ipynb #80f208c0
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -46,7 +47,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #3d49ed17
+# %% ../nbs/05_trainer.ipynb #fc41dfec
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -54,7 +55,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #29d70cb2
+# %% ../nbs/05_trainer.ipynb #d442fad3
 def _assign(dst, src):
     "Copy the leaves of `src` into the containers of `dst` in place (compile tracks the optimizer's own dicts and lists)."
     for k in (src if isinstance(src, dict) else range(len(src))):
@@ -89,7 +90,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before the first step, so it can be skipped too
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #b24b24d5
+# %% ../nbs/05_trainer.ipynb #a2e984a5
 def output_head(model) -> Callable | None:
     "The output layer of an mlx-lm style model (`.model` body + `lm_head`, or the tied embedding), else None."
     body = getattr(model, "model", None)
@@ -129,7 +130,7 @@ def sparse_lm_loss(model, x: mx.array, yk: mx.array) -> tuple[mx.array, mx.array
     ce = nn.losses.cross_entropy(logits, mx.where(mask, yk[1], 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #32e2b9eb
+# %% ../nbs/05_trainer.ipynb #7c517efc
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -147,7 +148,7 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #770fe04a
+# %% ../nbs/05_trainer.ipynb #fda4840e
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
@@ -196,7 +197,7 @@ def prune_checkpoints(ckpt_dir, keep: int, best_step: int | None = None) -> list
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #8336fe72
+# %% ../nbs/05_trainer.ipynb #9bb7ac95
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -235,7 +236,95 @@ def load_checkpoint(path, model, opt=None) -> dict:
         opt.state = tree_unflatten(list(read_safetensors(path / "optimizer.safetensors").items()))
     return state
 
-# %% ../nbs/05_trainer.ipynb #b786a303
+# %% ../nbs/05_trainer.ipynb #0cb0458e
+class _CheckpointedBlock:
+    "Put in front of a block's own class by `checkpoint_blocks`: the block's forward runs under `mx.checkpoint`."
+    def __call__(self, *args, **kwargs):
+        call = super().__call__
+        def forward(params, *args, **kwargs):
+            old = self.trainable_parameters()
+            self.update(params)                      # the traced inputs: gradients reach the parameters through them
+            try: return call(*args, **kwargs)
+            finally: self.update(old)                # the recompute's copies must not stay in the model
+        return mx.checkpoint(forward)(self.trainable_parameters(), *args, **kwargs)
+
+_CHECKPOINTED: dict[type, type] = {}                 # block class -> its checkpointed subclass, made once
+
+def _blocks(model) -> list:
+    "The transformer blocks: `model.layers` (for an mlx-vlm model, its `language_model.layers`)."
+    return list(getattr(getattr(model, "language_model", model), "layers", None) or [])
+
+def _dropout(block, i):
+    "(path, p) of the first active dropout module in block `i`, or None."
+    return next(((f"layers.{i}.{n}", 1 - m._p_1) for n, m in block.named_modules() if getattr(m, "_p_1", 1) < 1), None)
+
+# %% ../nbs/05_trainer.ipynb #3b60e8b9
+def checkpoint_blocks(model: nn.Module, on: bool = True) -> nn.Module:
+    """Run each transformer block of `model` under `mx.checkpoint`, recomputing it in the backward pass (with `on=False`,
+    normally again). Only this model's blocks change; parameter names stay the same."""
+    blocks = _blocks(model)
+    if on and not blocks: raise UserError(f"training.gradient_checkpointing: {type(model).__name__} has no transformer blocks (.layers) to checkpoint")
+    if on and (d := next(filter(None, (_dropout(b, i) for i, b in enumerate(blocks))), None)):
+        raise UserError(f"training.gradient_checkpointing: {d[0]} is dropout with p={d[1]:g}; the backward pass recomputes each block and MLX "
+                        "would draw a new mask there, so the gradients would not match the loss (set model.lora.dropout: 0, or turn checkpointing off)")
+    for b in blocks:
+        plain = getattr(type(b), "_plain", type(b))
+        if on and plain not in _CHECKPOINTED: _CHECKPOINTED[plain] = type(f"Checkpointed{plain.__name__}", (_CheckpointedBlock, plain), {"_plain": plain})
+        b.__class__ = _CHECKPOINTED[plain] if on else plain
+    return model
+
+@contextmanager
+def checkpointed(model: nn.Module, on: bool = True):
+    "`checkpoint_blocks(model)` for the body of a `with`, undone at its end; a no-op when `on` is False or it already is."
+    if not on or all(isinstance(b, _CheckpointedBlock) for b in _blocks(model) or [None]):
+        yield model; return
+    checkpoint_blocks(model)
+    try: yield model
+    finally: checkpoint_blocks(model, False)
+
+# %% ../nbs/05_trainer.ipynb #9930731d
+def _to_host(tree) -> list:
+    "(name, numpy copy, dtype) for each array of a tree: a snapshot outside MLX's memory (bfloat16 kept as its bits)."
+    return [(k, np.array(v.view(mx.uint16) if v.dtype == mx.bfloat16 else v), v.dtype) for k, v in tree_flatten(tree)]
+
+def _from_host(flat: list): return tree_unflatten([(k, mx.array(a).view(dt) if dt == mx.bfloat16 else mx.array(a)) for k, a, dt in flat])
+
+def _step_peak(model, opt, shape, vocab, loss_fn, grad_clip) -> int | None:
+    "Peak MLX memory (bytes) over two compiled training steps on random (accum, B, T) tokens; None if an allocation failed."
+    mx.clear_cache(); mx.reset_peak_memory()
+    try:
+        state, step = make_step(model, opt, loss_fn, grad_clip)
+        x, y = (mx.random.randint(0, vocab, shape, key=k) for k in mx.random.split(mx.random.key(0)))
+        for _ in range(2): mx.eval(step(x, y), state)
+        return mx.get_peak_memory()
+    except RuntimeError as e:                             # the backends' out-of-memory errors; anything else is a bug
+        if not any(w in str(e).lower() for w in ("memory", "alloc")): raise
+        return None
+
+# %% ../nbs/05_trainer.ipynb #36819838
+def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callable = lm_loss, grad_checkpointing: bool = False,
+                    max_batch: int = 1024, grad_accum: int = 1, grad_clip: float = 1.0, vocab_size: int | None = None) -> tuple[int, list]:
+    """(largest batch whose training step peaks at <= `budget_bytes`, or 0; [(batch, peak bytes or None), …] in the order
+    tried). Doubling from 1, then bisection, up to `max_batch`. The caller's weights and optimizer state are restored."""
+    vocab = vocab_size or getattr(getattr(model, "args", None), "vocab_size", None)
+    if not vocab: raise UserError(f"find_batch_size: {type(model).__name__} has no args.vocab_size; pass vocab_size")
+    params, opt_state, trials = _to_host(model.trainable_parameters()), _to_host(opt.state), []
+    def fits(b):
+        try: peak = _step_peak(model, opt, (grad_accum, b, seq_len), vocab, loss_fn, grad_clip)
+        finally: model.update(_from_host(params)); opt.state = _from_host(opt_state)
+        trials.append((b, peak))
+        return peak is not None and peak <= budget_bytes
+    with checkpointed(model, grad_checkpointing):
+        lo, hi = 0, 1
+        while hi <= max_batch and fits(hi): lo, hi = hi, 2 * hi
+        hi = min(hi, max_batch + 1)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    mx.clear_cache()
+    return lo, trials
+
+# %% ../nbs/05_trainer.ipynb #a1413282
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -260,7 +349,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #4850bccf
+# %% ../nbs/05_trainer.ipynb #5e475f20
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -275,8 +364,9 @@ class TrainArgs:
     sparse_logits: bool = False     # logits only at target positions (fine-tuning), where the model allows it
     nonfinite: str = "stop"         # a NaN/inf loss or gradient norm: "stop" (naming the step) or "skip" the update
     keep_checkpoints: int = 0       # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
+    grad_checkpoint: bool = False   # recompute each block's forward in the backward pass (`checkpoint_blocks`): less memory
 
-# %% ../nbs/05_trainer.ipynb #8a64d0fc
+# %% ../nbs/05_trainer.ipynb #ed55a7d5
 class Interrupted(KeyboardInterrupt):
     "Training stopped on SIGINT/SIGTERM after saving a checkpoint; `step` and `checkpoint` say where to resume from."
     def __init__(self, step: int, checkpoint, signal_name: str):
@@ -325,7 +415,7 @@ def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | N
     emit("on_train_begin", {"step": st["step"], "iters": args.iters, "tokens": st["tokens"]})
     if args.eval_first and st["step"] == 0: validate()
     tot, n, t0, tok0 = mx.array(0.0), mx.array(0), time.perf_counter(), st["tokens"]
-    with _Signals() as sig:
+    with _Signals() as sig, checkpointed(model, args.grad_checkpoint):    # the model's own blocks again afterwards
         nxt = next(batches)
         while st["step"] < args.iters:
             # forward, backward, update; the next batch is prepared on the host while the step runs
