@@ -8,7 +8,7 @@ __all__ = ['LEGACY_KEYS', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dim
            'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig', 'Config',
            'ConfigError', 'from_dict', 'validate', 'legacy_notes', 'read_text', 'set_key', 'load_config', 'config_dict']
 
-# %% ../nbs/01_config.ipynb #29b45131
+# %% ../nbs/01_config.ipynb #789d501f
 import dataclasses, difflib, sys, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Literal, Optional
 import yaml
 from .core import UserError
 
-# %% ../nbs/01_config.ipynb #80fa605d
+# %% ../nbs/01_config.ipynb #ea73b87b
 @dataclass
 class Preprocessing:
     max_context_size: int = 128      # tokens per training sequence (documents are packed to fill it)
@@ -47,7 +47,7 @@ class DataConfig:
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
-# %% ../nbs/01_config.ipynb #19a920ea
+# %% ../nbs/01_config.ipynb #2ce36258
 @dataclass
 class Dimensions:
     hidden_size: int = 128                   # model width
@@ -109,7 +109,7 @@ class ModelConfig:
     freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
     lora: Optional[LoraConfig] = None        # set to train low-rank adapters instead of the weights
 
-# %% ../nbs/01_config.ipynb #5661d2a8
+# %% ../nbs/01_config.ipynb #eecdc48b
 @dataclass
 class Hyperparameters:
     batch_size: int = 16                     # sequences per micro-batch
@@ -139,11 +139,12 @@ class TrainingConfig:
     dtype: Literal["float32", "bfloat16"] = "float32"  # parameter and compute dtype; the loss is always float32
     nonfinite: Literal["stop", "skip"] = "stop"  # a NaN/inf loss or gradient: stop naming the step, or skip that update
     gradient_checkpointing: bool = False     # recompute each block's forward in the backward pass: less memory, ~1/3 more compute
+    loss_chunk_tokens: int = 0               # >0: output layer + loss this many tokens at a time, redone in the backward pass: less memory; 0 = off
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     scheduler: Scheduler = field(default_factory=Scheduler)
     optimization: Optimization = field(default_factory=Optimization)
 
-# %% ../nbs/01_config.ipynb #c5b63065
+# %% ../nbs/01_config.ipynb #7efcb7da
 @dataclass
 class Steps:
     logging_interval: int = 10               # optimizer steps between train-loss reports
@@ -190,7 +191,7 @@ class Config:
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
 
-# %% ../nbs/01_config.ipynb #e8220422
+# %% ../nbs/01_config.ipynb #98747198
 class ConfigError(UserError):
     "A config error at a key path; `load_config` prefixes it with file:line."
     def __init__(self, path, msg): self.path, self.msg = path, msg; super().__init__(f"{'.'.join(path)}: {msg}")
@@ -219,7 +220,7 @@ def _coerce(v, tp, path):
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
     raise ConfigError(path, f"expected {_type_name(tp)}, got {v!r} ({type(v).__name__})")
 
-# %% ../nbs/01_config.ipynb #ac332be6
+# %% ../nbs/01_config.ipynb #64405570
 def from_dict(cls, d, path=()):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys with the closest valid one."
     if d is None: d = {}
@@ -233,7 +234,7 @@ def from_dict(cls, d, path=()):
         kw[k] = _coerce(v, hints[k], path + (k,))
     return cls(**kw)
 
-# %% ../nbs/01_config.ipynb #cffffa9a
+# %% ../nbs/01_config.ipynb #d5642bd9
 def _positive(c: Config):
     h, d, a = c.training.hyperparameters, c.model.dimensions, c.model.attention
     yield from [(("training", "hyperparameters", "batch_size"), h.batch_size),
@@ -262,6 +263,7 @@ def validate(c: Config) -> Config:
     P, T = a.max_position_embeddings, c.data.preprocessing.max_context_size
     if P is not None and T > P: raise ConfigError(("data", "preprocessing", "max_context_size"), f"{T} is more than the model's positions (model.attention.max_position_embeddings={P})")
     if c.logging.keep_checkpoints < 0: raise ConfigError(("logging", "keep_checkpoints"), f"must be >= 0 (0 keeps all), got {c.logging.keep_checkpoints}")
+    if t.loss_chunk_tokens < 0: raise ConfigError(("training", "loss_chunk_tokens"), f"must be >= 0 (tokens per chunk; 0 turns chunking off), got {t.loss_chunk_tokens}")
     if not 0 <= t.scheduler.min_lr_ratio <= 1: raise ConfigError(("training", "scheduler", "min_lr_ratio"), f"must be in [0, 1], got {t.scheduler.min_lr_ratio}")
     if t.gradient_checkpointing and c.model.lora and c.model.lora.dropout > 0:
         raise ConfigError(("training", "gradient_checkpointing"), f"cannot be combined with model.lora.dropout={c.model.lora.dropout}: the backward pass "
@@ -273,7 +275,7 @@ def validate(c: Config) -> Config:
         if not isinstance(sp.get(k), str) or not sp[k]: raise ConfigError(("data", "tokenizer", "special_tokens", k), "required: a non-empty token string")
     return c
 
-# %% ../nbs/01_config.ipynb #51a7bb87
+# %% ../nbs/01_config.ipynb #2d11d8a1
 LEGACY_KEYS = {
     "data.preprocessing.chunk_overlap": "ignored: documents are packed into non-overlapping windows",
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
@@ -292,7 +294,7 @@ def legacy_notes(c: Config) -> list[str]:
     "One line per seed-era key that is set but has no effect."
     return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
 
-# %% ../nbs/01_config.ipynb #32d4c77c
+# %% ../nbs/01_config.ipynb #2a4bb5f8
 def _key_line(text, path):
     "1-based line of the deepest key of `path` found in YAML `text` (None if not found)."
     try: node = yaml.compose(text)
@@ -315,7 +317,7 @@ def read_text(path, what="file") -> str:
         line = data[:e.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x})") from None
 
-# %% ../nbs/01_config.ipynb #9df998ed
+# %% ../nbs/01_config.ipynb #c63befdf
 def set_key(raw: dict, dotted: str, value):
     "Set `a.b.c` in a nested dict, creating sections as needed."
     *parents, last = dotted.split(".")

@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_VOCAB', 'RunLog', 'read_metadata', 'read_metrics', 'Console', 'plan_run_dir', 'vocab_size', 'get_tokenizer',
            'get_data', 'total_iters', 'RunSetup', 'open_run', 'finish_run', 'pretrain']
 
-# %% ../nbs/07_pretrain.ipynb #bd205587
+# %% ../nbs/07_pretrain.ipynb #5113a380
 import hashlib, json, math, platform, shutil, sys, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,10 +18,10 @@ from .tokenizer import Tokenizer, train_bpe, load_tokenizer, save_tokenizer
 from .data import read_jsonl, tokenize_jsonl, split_tail, file_digest, PackedSequences, TokenData
 from .models import build_model, save_model, count_params
 from .trainer import (Callback, TrainArgs, train, build_schedule, build_optimizer, load_checkpoint,
-                                  find_checkpoint, report_line, write_json)
+                                  find_checkpoint, report_line, write_json, split_head)
 import mlx.core as mx
 
-# %% ../nbs/07_pretrain.ipynb #cf44624f
+# %% ../nbs/07_pretrain.ipynb #57c0999c
 class RunLog(Callback):
     "Writes metrics.jsonl, log.txt and metadata.json's checkpoint/validation history in a run directory."
     def __init__(self, run_dir, show: dict | None = None):
@@ -59,7 +59,7 @@ def read_metrics(run_dir) -> list[dict]:
             if i < len(lines) - 1: raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
     return out
 
-# %% ../nbs/07_pretrain.ipynb #ce65a3f9
+# %% ../nbs/07_pretrain.ipynb #79ef6eba
 class Console(Callback):
     """A tqdm progress bar with the report lines printed above it; or, with `fmt="json"` (for scripts), one JSON
     object per report on stdout and no bar."""
@@ -86,7 +86,7 @@ class Console(Callback):
     def on_train_end(self, info):
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/07_pretrain.ipynb #a5b2dde3
+# %% ../nbs/07_pretrain.ipynb #841b769f
 def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
     "(run directory, action): action is 'new', 'resume' (continue in place) or 'overwrite'."
     run = Path(runs_dir) / cfg.name
@@ -99,7 +99,7 @@ def plan_run_dir(cfg: Config, runs_dir) -> tuple[Path, str]:
         raise UserError(f"name: {run} exists but is not an mlx-pretrain run (no metadata.json); refusing to overwrite it")
     return run, "overwrite"
 
-# %% ../nbs/07_pretrain.ipynb #ae08ed28
+# %% ../nbs/07_pretrain.ipynb #9eef8599
 DEFAULT_VOCAB = 1024
 
 def vocab_size(cfg: Config) -> int:
@@ -130,13 +130,13 @@ def get_data(cfg: Config, tok: Tokenizer, log=print) -> tuple[TokenData, TokenDa
     log(f"validation: no data.validation_file, holding out the last {va.n_docs} of {train_data.n_docs} documents ({len(va):,} tokens)")
     return tr, va
 
-# %% ../nbs/07_pretrain.ipynb #ee138f27
+# %% ../nbs/07_pretrain.ipynb #2abe2fb2
 def total_iters(cfg: Config, n_windows: int) -> int:
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
     return max(1, math.ceil((t.epochs or 1.0) * n_windows / (h.batch_size * h.gradient_accumulation_steps)))
 
-# %% ../nbs/07_pretrain.ipynb #9cfe8456
+# %% ../nbs/07_pretrain.ipynb #52489490
 @dataclass
 class RunSetup:
     "What `open_run` decided: the config, the run directory and what to do with it, the checkpoint, the device."
@@ -159,13 +159,23 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, files=("input_file
     for n in notes: setup.log(n)
     return setup
 
-# %% ../nbs/07_pretrain.ipynb #ca657944
+# %% ../nbs/07_pretrain.ipynb #1c0b78b2
 def _display(s: RunSetup, model, tok, show) -> Callback:
     "The live dashboard inside Jupyter (nbs/14_display.ipynb), else the terminal's bar, lines or JSON."
     from mlx_pretrain.display import in_notebook, LiveDisplay
     if not (in_notebook() and not s.quiet and s.log_format == "text"): return Console(show, s.quiet, s.log_format)
     from mlx_pretrain.generate import generate
     return LiveDisplay(sample_fn=lambda: "".join(generate(model, tok, "", max_tokens=80, temperature=0.8, seed=0)))
+
+def _chunk_note(n: int, tokens: int, split: bool, sparse: bool) -> str:
+    "The log line for `training.loss_chunk_tokens: n` with micro-batches of `tokens` tokens."
+    if not split: return (f"note: training.loss_chunk_tokens={n} is not used: this model's logits are not its output layer applied to its "
+                          "last hidden states (e.g. scaled or capped), so the loss takes the whole logits")
+    what = (f"chunked loss: output layer and cross-entropy {n} tokens at a time, each chunk's logits recomputed in the backward pass "
+            "(less memory, one more output-layer matmul)")
+    if sparse: return what + "; taken over the target positions only (sparse logits)"
+    if n >= tokens: return what + f"; but one chunk covers a whole micro-batch ({tokens} tokens), so nothing is saved: set it lower"
+    return what + f"; {-(-tokens // n)} chunks per micro-batch of {tokens} tokens"
 
 def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_seqs, data_info: dict, callbacks=(), eval_first=False,
                base_model=None, sparse_logits=False) -> Path:
@@ -180,6 +190,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
               f"{count_params(model, trainable_only=True):,} of {count_params(model):,}")
     if cfg.training.gradient_checkpointing:
         s.log("gradient checkpointing: each transformer block's forward is recomputed in the backward pass (less memory, ~1/3 more compute)")
+    if n := cfg.training.loss_chunk_tokens: s.log(_chunk_note(n, h.batch_size * cfg.data.preprocessing.max_context_size, split_head(model), sparse_logits))
     iters = total_iters(cfg, len(train_seqs))
     opt = build_optimizer(cfg.training.optimization, build_schedule(sch.type, h.learning_rate, iters, sch.warmup_steps, sch.min_lr_ratio), h.weight_decay)
     start = None
@@ -199,7 +210,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     st = cfg.logging.steps
     targs = TrainArgs(iters, h.batch_size, h.gradient_accumulation_steps, h.gradient_clip, cfg.system.seed,
                       st.logging_interval, st.validation_interval, st.checkpoint_interval, eval_first, sparse_logits,
-                      cfg.training.nonfinite, cfg.logging.keep_checkpoints, cfg.training.gradient_checkpointing)
+                      cfg.training.nonfinite, cfg.logging.keep_checkpoints, cfg.training.gradient_checkpointing, cfg.training.loss_chunk_tokens)
     train(model, opt, train_seqs, val_seqs, targs, s.run / "checkpoints", [runlog, _display(s, model, tok, show), *callbacks],
           token_bytes=tok.token_bytes(), start=start, adapter_config=adapter_cfg)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
@@ -212,7 +223,7 @@ def finish_run(s: RunSetup, tok: Tokenizer, model, args: dict, train_seqs, val_s
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/07_pretrain.ipynb #143acf04
+# %% ../nbs/07_pretrain.ipynb #9d5361f2
 def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pretrained_model=None, log_format="text") -> Path:
     """Run the `train` command for a config (object or YAML path); returns the run directory. With
     `pretrained_model` (continued pretraining) the model and its tokenizer come from there instead of `model:`."""
@@ -236,7 +247,7 @@ def pretrain(cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, pret
     return finish_run(s, tok, model, args, train_seqs, val_seqs, info, callbacks, eval_first=bool(pretrained_model),
                       base_model=Path(pretrained_model).resolve() if pretrained_model else None)
 
-# %% ../nbs/07_pretrain.ipynb #bc8befeb
+# %% ../nbs/07_pretrain.ipynb #861106ea
 def _versions():
     import mlx_lm, tokenizers, mlx_pretrain
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,

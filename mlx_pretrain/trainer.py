@@ -6,9 +6,10 @@
 __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'lm_loss', 'make_step', 'output_head', 'split_head',
            'sparse_targets', 'sparse_lm_loss', 'evaluate', 'write_json', 'save_checkpoint', 'prune_checkpoints',
            'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint', 'checkpoint_blocks',
-           'checkpointed', 'find_batch_size', 'Callback', 'report_line', 'TrainArgs', 'Interrupted', 'train']
+           'checkpointed', 'chunked_ce', 'chunked_lm_loss', 'find_batch_size', 'Callback', 'report_line', 'TrainArgs',
+           'Interrupted', 'train']
 
-# %% ../nbs/05_trainer.ipynb #4274dfaa
+# %% ../nbs/05_trainer.ipynb #c5a064bf
 import errno, json, math, os, shutil, signal, sys, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
@@ -24,7 +25,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten, tree_map
 
-# %% ../nbs/05_trainer.ipynb #817ef209
+# %% ../nbs/05_trainer.ipynb #cdd2e42d
 def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_ratio: float = 0.1):
     "Learning rate as a function of the optimizer step."
     decay, end = max(iters - warmup, 1), lr * min_lr_ratio
@@ -32,7 +33,7 @@ def build_schedule(kind: str, lr: float, iters: int, warmup: int = 0, min_lr_rat
             "linear": lambda: optim.linear_schedule(lr, end, decay), "constant": lambda: (lambda step: mx.array(lr))}[kind]()
     return optim.join_schedules([optim.linear_schedule(0.0, lr, warmup), main], [warmup]) if warmup else main
 
-# %% ../nbs/05_trainer.ipynb #80f208c0
+# %% ../nbs/05_trainer.ipynb #bab2a14f
 MUON_ADAMW_LR_RATIO = 0.1  # AdamW's share of the learning rate for the non-matrix weights under muon
 
 def _is_hidden_matrix(path: str, p) -> bool: return p.ndim == 2 and "embed" not in path and "lm_head" not in path
@@ -47,7 +48,7 @@ def build_optimizer(o: Optimization, schedule, weight_decay: float) -> optim.Opt
     adamw = optim.AdamW(lambda step: schedule(step) * MUON_ADAMW_LR_RATIO, betas=[b1, b2], eps=o.eps, weight_decay=weight_decay)
     return optim.MultiOptimizer([optim.Muon(schedule, momentum=o.momentum, weight_decay=weight_decay), adamw], [_is_hidden_matrix])
 
-# %% ../nbs/05_trainer.ipynb #fc41dfec
+# %% ../nbs/05_trainer.ipynb #8fcb76e5
 def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     "(sum of next-token cross-entropies over non-ignored targets, number of those targets)."
     logits = model(x).astype(mx.float32)             # (B, T, V)
@@ -55,7 +56,7 @@ def lm_loss(model, x: mx.array, y: mx.array) -> tuple[mx.array, mx.array]:
     ce = nn.losses.cross_entropy(logits, mx.where(mask, y, 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #d442fad3
+# %% ../nbs/05_trainer.ipynb #279610ee
 def _assign(dst, src):
     "Copy the leaves of `src` into the containers of `dst` in place (compile tracks the optimizer's own dicts and lists)."
     for k in (src if isinstance(src, dict) else range(len(src))):
@@ -90,7 +91,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before the first step, so it can be skipped too
     return state, step
 
-# %% ../nbs/05_trainer.ipynb #a2e984a5
+# %% ../nbs/05_trainer.ipynb #7866814d
 def output_head(model) -> Callable | None:
     "The output layer of an mlx-lm style model (`.model` body + `lm_head`, or the tied embedding), else None."
     body = getattr(model, "model", None)
@@ -121,16 +122,18 @@ def sparse_targets(y: np.ndarray, bucket: int = 0) -> np.ndarray:
         idx = np.flatnonzero(keep[a]); out[a, 0, :len(idx)] = idx; out[a, 1, :len(idx)] = flat[a, idx]
     return out
 
-def sparse_lm_loss(model, x: mx.array, yk: mx.array) -> tuple[mx.array, mx.array]:
-    "`lm_loss` with the targets as `sparse_targets` makes them: the output layer runs at the target positions only."
+def sparse_lm_loss(model, x: mx.array, yk: mx.array, chunk: int = 0) -> tuple[mx.array, mx.array]:
+    """`lm_loss` with the targets as `sparse_targets` makes them: the output layer runs at the target positions only
+    (with `chunk`, `chunk` of them at a time: `chunked_ce`, under "Memory" below)."""
     h = model.model(x)
     h = h.reshape(-1, h.shape[-1])[yk[0]]             # (K, D): the positions that have a target
-    logits = output_head(model)(h).astype(mx.float32)
     mask = yk[1] != IGNORE
+    if chunk: return chunked_ce(output_head(model), h, yk[1], chunk), mask.sum()
+    logits = output_head(model)(h).astype(mx.float32)
     ce = nn.losses.cross_entropy(logits, mx.where(mask, yk[1], 0)) * mask
     return ce.sum(), mask.sum()
 
-# %% ../nbs/05_trainer.ipynb #7c517efc
+# %% ../nbs/05_trainer.ipynb #7a82c3e5
 def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
     "val_loss, val_ppl, val_bpb over all of `seqs`."
     tb = mx.array(token_bytes)
@@ -148,7 +151,7 @@ def evaluate(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndar
     s, n, nbytes = (v.item() for v in tot)
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1), "val_tokens": n}
 
-# %% ../nbs/05_trainer.ipynb #fda4840e
+# %% ../nbs/05_trainer.ipynb #ceee54b6
 def write_json(path, obj):
     "Write JSON atomically (temporary file, fsync, rename)."
     path = Path(path); tmp = path.with_name(path.name + ".tmp")
@@ -197,7 +200,7 @@ def prune_checkpoints(ckpt_dir, keep: int, best_step: int | None = None) -> list
 
 def reseed(seed: int, step: int): mx.random.seed((seed * 1_000_003 + step) % 2**32)
 
-# %% ../nbs/05_trainer.ipynb #9bb7ac95
+# %% ../nbs/05_trainer.ipynb #9a6dce6d
 def find_checkpoint(path) -> Path:
     "A checkpoint directory, or the newest complete one in a run directory or its checkpoints/."
     p = Path(path)
@@ -236,7 +239,7 @@ def load_checkpoint(path, model, opt=None) -> dict:
         opt.state = tree_unflatten(list(read_safetensors(path / "optimizer.safetensors").items()))
     return state
 
-# %% ../nbs/05_trainer.ipynb #0cb0458e
+# %% ../nbs/05_trainer.ipynb #43057d93
 class _CheckpointedBlock:
     "Put in front of a block's own class by `checkpoint_blocks`: the block's forward runs under `mx.checkpoint`."
     def __call__(self, *args, **kwargs):
@@ -258,7 +261,7 @@ def _dropout(block, i):
     "(path, p) of the first active dropout module in block `i`, or None."
     return next(((f"layers.{i}.{n}", 1 - m._p_1) for n, m in block.named_modules() if getattr(m, "_p_1", 1) < 1), None)
 
-# %% ../nbs/05_trainer.ipynb #3b60e8b9
+# %% ../nbs/05_trainer.ipynb #ae9df504
 def checkpoint_blocks(model: nn.Module, on: bool = True) -> nn.Module:
     """Run each transformer block of `model` under `mx.checkpoint`, recomputing it in the backward pass (with `on=False`,
     normally again). Only this model's blocks change; parameter names stay the same."""
@@ -282,7 +285,43 @@ def checkpointed(model: nn.Module, on: bool = True):
     try: yield model
     finally: checkpoint_blocks(model, False)
 
-# %% ../nbs/05_trainer.ipynb #9930731d
+# %% ../nbs/05_trainer.ipynb #f5ada01a
+def chunked_ce(head, h: mx.array, y: mx.array, chunk: int) -> mx.array:
+    """Sum of the cross-entropies of `head(h)` (float32) against `y` (N,), IGNORE skipped, for h (N, D) taken `chunk`
+    rows at a time, in the forward and in the backward pass (which recomputes each chunk's logits)."""
+    owner = getattr(head, "__self__", head)             # the module with the head's weights (the embedding, if tied)
+    starts = range(0, y.shape[0], chunk)
+    def ce(params, hc, yc):
+        old = owner.trainable_parameters(); owner.update(params)    # traced inputs: gradients reach the weights
+        try: logits = head(hc).astype(mx.float32)
+        finally: owner.update(old)
+        mask = yc != IGNORE
+        return (nn.losses.cross_entropy(logits, mx.where(mask, yc, 0)) * mask).sum()
+    @mx.custom_function
+    def loss(params, h):
+        total = mx.array(0.0)
+        for i in starts: total = total + ce(params, mx.depends(h[i:i + chunk], total), y[i:i + chunk])
+        return total
+    @loss.vjp
+    def loss_vjp(primals, cotan, _):
+        params, h = primals
+        keys, vals = [k for k, _ in tree_flatten(params)], [v for _, v in tree_flatten(params)]
+        gp, gh = None, []
+        for i in starts:                                # chunk i's logits are made again here, after chunk i-1 is done
+            f = lambda *a, yc=y[i:i + chunk]: [ce(tree_unflatten(list(zip(keys, a[:-1]))), a[-1], yc)]
+            hc = mx.depends(h[i:i + chunk], [*gp, gh[-1]]) if gh else h[i:i + chunk]
+            g = mx.vjp(f, [*vals, hc], [cotan])[1]
+            gp = g[:-1] if gp is None else [a + b for a, b in zip(gp, g[:-1])]
+            gh.append(g[-1])
+        return (tree_unflatten(list(zip(keys, gp))) if keys else params), mx.concatenate(gh)
+    return loss(owner.trainable_parameters(), h)
+
+def chunked_lm_loss(model, x: mx.array, y: mx.array, chunk: int = 4096) -> tuple[mx.array, mx.array]:
+    "`lm_loss` with the output layer and cross-entropy `chunk` tokens (of B·T) at a time (`chunked_ce`); needs `split_head(model)`."
+    h = model.model(x)
+    return chunked_ce(output_head(model), h.reshape(-1, h.shape[-1]), y.reshape(-1), chunk), (y != IGNORE).sum()
+
+# %% ../nbs/05_trainer.ipynb #0ec377f1
 def _to_host(tree) -> list:
     "(name, numpy copy, dtype) for each array of a tree: a snapshot outside MLX's memory (bfloat16 kept as its bits)."
     return [(k, np.array(v.view(mx.uint16) if v.dtype == mx.bfloat16 else v), v.dtype) for k, v in tree_flatten(tree)]
@@ -301,7 +340,7 @@ def _step_peak(model, opt, shape, vocab, loss_fn, grad_clip) -> int | None:
         if not any(w in str(e).lower() for w in ("memory", "alloc")): raise
         return None
 
-# %% ../nbs/05_trainer.ipynb #36819838
+# %% ../nbs/05_trainer.ipynb #faf4c92a
 def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callable = lm_loss, grad_checkpointing: bool = False,
                     max_batch: int = 1024, grad_accum: int = 1, grad_clip: float = 1.0, vocab_size: int | None = None) -> tuple[int, list]:
     """(largest batch whose training step peaks at <= `budget_bytes`, or 0; [(batch, peak bytes or None), …] in the order
@@ -324,7 +363,7 @@ def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callab
     mx.clear_cache()
     return lo, trials
 
-# %% ../nbs/05_trainer.ipynb #a1413282
+# %% ../nbs/05_trainer.ipynb #322b62e6
 class Callback:
     "Training hooks; each receives a dict. Set `self.stop = True` to end training after this step."
     stop = False
@@ -349,7 +388,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
-# %% ../nbs/05_trainer.ipynb #5e475f20
+# %% ../nbs/05_trainer.ipynb #ddfd8d01
 @dataclass
 class TrainArgs:
     iters: int                      # optimizer steps in total (a resumed run continues to this)
@@ -365,8 +404,9 @@ class TrainArgs:
     nonfinite: str = "stop"         # a NaN/inf loss or gradient norm: "stop" (naming the step) or "skip" the update
     keep_checkpoints: int = 0       # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
     grad_checkpoint: bool = False   # recompute each block's forward in the backward pass (`checkpoint_blocks`): less memory
+    loss_chunk_tokens: int = 0      # >0: output layer and loss that many tokens at a time (`chunked_lm_loss`), where the model allows it
 
-# %% ../nbs/05_trainer.ipynb #ed55a7d5
+# %% ../nbs/05_trainer.ipynb #4b6546dd
 class Interrupted(KeyboardInterrupt):
     "Training stopped on SIGINT/SIGTERM after saving a checkpoint; `step` and `checkpoint` say where to resume from."
     def __init__(self, step: int, checkpoint, signal_name: str):
@@ -396,8 +436,10 @@ def train(model, opt, train_seqs: PackedSequences, val_seqs: PackedSequences | N
     cbs = list(callbacks)
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
     st = {"step": 0, "position": 0, "tokens": 0, "skipped": 0, **(start or {})}
-    sparse = args.sparse_logits and loss_fn is lm_loss and split_head(model)
-    state, step_fn = make_step(model, opt, sparse_lm_loss if sparse else loss_fn, args.grad_clip, args.nonfinite == "skip")
+    split = loss_fn is lm_loss and (args.sparse_logits or args.loss_chunk_tokens > 0) and split_head(model)
+    sparse, chunk = split and args.sparse_logits, args.loss_chunk_tokens if split else 0
+    if chunk: loss_fn = partial(chunked_lm_loss, chunk=chunk)       # validation too: its logits are bounded as well
+    state, step_fn = make_step(model, opt, partial(sparse_lm_loss, chunk=chunk) if sparse else loss_fn, args.grad_clip, args.nonfinite == "skip")
     batches = iterate_batches(train_seqs, args.batch_size, args.seed, st["position"], args.grad_accum)
     def checkpoint():
         if ckpt_dir is None: return None
