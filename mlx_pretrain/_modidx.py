@@ -291,5 +291,6 @@ d = { 'settings': { 'branch': 'main',
                                       'mlx_pretrain.trainer.sparse_lm_loss': ('trainer.html#sparse_lm_loss', 'mlx_pretrain/trainer.py'),
                                       'mlx_pretrain.trainer.sparse_targets': ('trainer.html#sparse_targets', 'mlx_pretrain/trainer.py'),
                                       'mlx_pretrain.trainer.split_head': ('trainer.html#split_head', 'mlx_pretrain/trainer.py'),
+                                      'mlx_pretrain.trainer.token_ce': ('trainer.html#token_ce', 'mlx_pretrain/trainer.py'),
                                       'mlx_pretrain.trainer.train': ('trainer.html#train', 'mlx_pretrain/trainer.py'),
                                       'mlx_pretrain.trainer.write_json': ('trainer.html#write_json', 'mlx_pretrain/trainer.py')}}}
