@@ -1,0 +1,162 @@
+"""Where the time of one training step goes: the bare compiled MLX step on a `speed_compare.py` shape, with one part
+changed or taken out per row. Each row is its own process (its own peak memory); the differences between rows are
+what the parts cost.
+
+    python bench/step_profile.py --model 134m --batch 32 [--seq 1024] [--dtype bfloat16] [--steps 30]
+
+Rows: the textbook step (`nn.losses.cross_entropy` on float32 logits, as `speed_compare.py`'s bare step); the same
+with MLX's fused cross-entropy (`token_ce`, what our trainer uses); our `make_step` (fused loss, gradient clipping,
+summed loss / token count); the loss in chunks (`chunked_lm_loss`); q/k/v and gate/up
+each one matmul; the next step queued before the last one is waited for (`mx.async_eval`, as in `train`); gradients without the optimizer update; the forward pass and loss only; the model
+without its output layer (loss on the last hidden states); without attention (the values pass through); attention
+without cuDNN (`MLX_CUDA_USE_CUDNN_SDPA=0`, the unfused fallback on CUDA); larger CUDA graphs
+(`MLX_MAX_OPS_PER_BUFFER`, kernels per graph launch). `--loop pipelined` queues every row's next step first.
+"""
+import argparse, json, os, subprocess, sys, time
+from functools import partial
+import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
+import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
+from speed_compare import SHAPES, mlx_model, flops_per_token
+
+def textbook(m, x, y): return nn.losses.cross_entropy(m(x).astype(mx.float32), y, reduction="mean")
+def fused(m, x, y):
+    from mlx_pretrain.trainer import token_ce
+    return token_ce(m(x), y).mean()
+def body_only(m, x, y): return m.model(x).astype(mx.float32).square().mean()
+def chunked(m, x, y):
+    from mlx_pretrain.trainer import chunked_lm_loss
+    total, n = chunked_lm_loss(m, x, y, 8192)
+    return total / n
+
+def fuse_projections(model):
+    "q/k/v as one matmul and gate/up as one (the same function, fewer and larger matmuls)."
+    import mlx_lm.models.llama as llama
+    class Attn(llama.Attention):
+        def __call__(self, x, mask=None, cache=None):
+            B, L, _ = x.shape
+            q, k, v = mx.split(self.qkv_proj(x), 3, axis=-1)
+            q, k, v = (t.reshape(B, L, self.n_heads, -1).transpose(0, 2, 1, 3) for t in (q, k, v))
+            o = mx.fast.scaled_dot_product_attention(self.rope(q), self.rope(k), v, scale=self.scale, mask=mask)
+            return self.o_proj(o.transpose(0, 2, 1, 3).reshape(B, L, -1))
+    class MLP(llama.MLP):
+        def __call__(self, x):
+            g, u = mx.split(self.gate_up_proj(x), 2, axis=-1)
+            return self.down_proj(nn.silu(g) * u)
+    def merged(mods):
+        lin = nn.Linear(mods[0].weight.shape[1], sum(m.weight.shape[0] for m in mods), bias=False)
+        lin.weight = mx.concatenate([m.weight for m in mods]); return lin
+    for layer in model.model.layers:
+        a, f = layer.self_attn, layer.mlp
+        a.qkv_proj = merged([a.q_proj, a.k_proj, a.v_proj]); f.gate_up_proj = merged([f.gate_proj, f.up_proj])
+        for m, names in ((a, ("q_proj", "k_proj", "v_proj")), (f, ("gate_proj", "up_proj"))):
+            for n in names: del m[n]
+        a.__class__, f.__class__ = Attn, MLP
+    mx.eval(model.parameters())
+
+def f32_embedding_grad(model):
+    "The embedding's gradient summed in float32 (scatter-add in the weight's dtype is what MLX does by default)."
+    emb = model.model.embed_tokens
+    @mx.custom_function
+    def lookup(w, ids): return w[ids]
+    @lookup.vjp
+    def lookup_vjp(primals, cotan, _):
+        w, ids = primals
+        g = mx.zeros(w.shape, mx.float32).at[ids.reshape(-1)].add(cotan.reshape(-1, w.shape[1]).astype(mx.float32))
+        return g.astype(w.dtype), mx.zeros_like(ids)
+    class Embedding(type(emb)):
+        def __call__(self, x): return lookup(self.weight, x)
+    emb.__class__ = Embedding
+
+ROWS = {  # key: (what the row is, loss, what the step does, environment)
+    "textbook": ("textbook CE (the bare step)", textbook, "update", {}),
+    "fused": ("fused CE", fused, "update", {}),
+    "make_step": ("fused CE, our make_step", None, "make_step", {}),
+    "grads": ("fused CE, gradients only", fused, "grads", {}),
+    "forward": ("fused CE, forward only", fused, "forward", {}),
+    "no_head": ("no output layer", body_only, "update", {}),
+    "chunked": ("fused CE in chunks of 8192 tokens", chunked, "update", {}),
+    "fused_proj": ("fused CE, q/k/v and gate/up fused", fused, "update", {"FUSE_PROJ": "1"}),
+    "pipelined": ("fused CE, next step queued (async_eval)", fused, "pipelined", {}),
+    "ops50": ("fused CE, MLX_MAX_OPS_PER_BUFFER=50", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "50"}),
+    "ops100": ("fused CE, MLX_MAX_OPS_PER_BUFFER=100", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "100"}),
+    "ops200": ("fused CE, MLX_MAX_OPS_PER_BUFFER=200", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "200"}),
+    "embed_frozen": ("fused CE, embedding frozen (no scatter-add)", fused, "update", {"EMBED": "frozen"}),
+    "embed_f32": ("fused CE, embedding gradient summed in float32", fused, "update", {"EMBED": "f32"}),
+    "no_attention": ("fused CE, no attention", fused, "update", {"NO_ATTENTION": "1"}),
+    "no_cudnn": ("fused CE, attention without cuDNN", fused, "update", {"MLX_CUDA_USE_CUDNN_SDPA": "0", "MLX_CUDA_USE_CUDNN_SPDA": "0"}),
+}
+
+def run(name, s, a):
+    _, loss_fn, kind, _ = ROWS[name]
+    if os.environ.get("NO_ATTENTION"):
+        import mlx_lm.models.llama as llama
+        llama.scaled_dot_product_attention = lambda q, k, v, cache, scale, mask: v
+    model = mlx_model(s, a.seq, a.dtype)
+    if os.environ.get("FUSE_PROJ"): fuse_projections(model)
+    if os.environ.get("EMBED") == "frozen": model.model.embed_tokens.freeze()
+    if os.environ.get("EMBED") == "f32": f32_embedding_grad(model)
+    opt = optim.AdamW(1e-4, weight_decay=0.0)
+    x = mx.random.randint(0, s["vocab"], (a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (a.batch, a.seq))
+    if kind == "make_step":
+        from mlx_pretrain.trainer import make_step, lm_loss
+        state, step_ = make_step(model, opt, lm_loss, grad_clip=1.0)
+        step, x, y = (lambda x, y: step_(x, y)[0]), x[None], y[None]
+    elif kind == "forward":
+        state = [model.state]
+        step = mx.compile(lambda x, y: loss_fn(model, x, y), inputs=state)
+    else:
+        state, lg = [model.state, opt.state], nn.value_and_grad(model, loss_fn)
+        @partial(mx.compile, inputs=state, outputs=state)
+        def step(x, y):
+            loss, g = lg(model, x, y)
+            if kind in ("update", "pipelined"): opt.update(model, g); return loss
+            return loss, g
+    if kind == "pipelined" or a.loop == "pipelined":     # queue step i+1 before waiting for step i, as `train` does
+        def timed(n):
+            out = step(x, y); mx.async_eval(out, state)
+            for _ in range(n - 1):
+                nxt = step(x, y); mx.async_eval(nxt, state); mx.eval(out); out = nxt
+            mx.eval(out, state)
+    else:
+        def timed(n):
+            for _ in range(n): mx.eval(step(x, y), state)
+    mx.reset_peak_memory()
+    timed(a.warmup)
+    t = time.perf_counter()
+    timed(a.steps)
+    dt = time.perf_counter() - t
+    return a.steps * a.batch * a.seq / dt, dt / a.steps, mx.get_peak_memory()
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", choices=SHAPES, default="134m")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--seq", type=int, default=1024)
+    p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--rows", default=",".join(ROWS), help="comma-separated keys of ROWS")
+    p.add_argument("--loop", choices=["sync", "pipelined"], default="sync", help="every row waits for each step, or queues the next first")
+    p.add_argument("--child")
+    a = p.parse_args()
+    s = SHAPES[a.model]
+    if a.child:
+        tps, sec, peak = run(a.child, s, a)
+        return print(json.dumps({"row": ROWS[a.child][0], "tok_s": tps, "ms": sec * 1e3, "peak_gb": peak / 1e9}))
+    rows = []
+    for row in a.rows.split(","):
+        env = {**os.environ, **ROWS[row][3]}
+        out = subprocess.run([sys.executable, __file__, "--child", row, *sys.argv[1:]], capture_output=True, text=True, env=env)
+        if out.returncode:
+            print(f"{row}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}", file=sys.stderr); continue
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
+    gpu = mx.default_device() == mx.gpu
+    print(f"\n{a.model}, batch {a.batch} x {a.seq}, {a.dtype}, AdamW; mlx {mx.__version__}, {'GPU' if gpu else 'CPU'}; {a.loop} loop; "
+          f"{a.steps} timed steps after {a.warmup}; {time.strftime('%Y-%m-%d')}\n")
+    base = next((r["ms"] for r in rows if r["row"] == "fused CE"), None)
+    print("| row | ms/step | tokens/s | peak memory (GB) | ms vs fused CE |\n|---|---:|---:|---:|---:|")
+    for r in rows:
+        d = f"{r['ms'] - base:+.1f}" if base else ""
+        print(f"| {r['row']} | {r['ms']:.1f} | {r['tok_s']:,.0f} | {r['peak_gb']:.2f} | {d} |")
+
+if __name__ == "__main__": main()
