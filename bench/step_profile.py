@@ -6,11 +6,12 @@ what the parts cost.
 
 Rows: the textbook step (`nn.losses.cross_entropy` on float32 logits, as `speed_compare.py`'s bare step); the same
 with MLX's fused cross-entropy (`token_ce`, what our trainer uses); our `make_step` (fused loss, gradient clipping,
-summed loss / token count); the loss in chunks (`chunked_lm_loss`); q/k/v and gate/up
-each one matmul; the next step queued before the last one is waited for (`mx.async_eval`, as in `train`); gradients without the optimizer update; the forward pass and loss only; the model
-without its output layer (loss on the last hidden states); without attention (the values pass through); attention
-without cuDNN (`MLX_CUDA_USE_CUDNN_SDPA=0`, the unfused fallback on CUDA); larger CUDA graphs
-(`MLX_MAX_OPS_PER_BUFFER`, kernels per graph launch). `--loop pipelined` queues every row's next step first.
+summed loss / token count); gradients without the optimizer update; the forward pass and loss only; the model
+without its output layer (loss on the last hidden states); the loss in chunks (`chunked_lm_loss`); the next step
+queued before the last one is waited for (`mx.async_eval`, as in `train`); larger CUDA graphs
+(`MLX_MAX_OPS_PER_BUFFER=200`, kernels per graph launch); the embedding frozen (no scatter-add in the backward pass);
+without attention (the values pass through); attention without cuDNN (`MLX_CUDA_USE_CUDNN_SDPA=0`, the unfused
+fallback on CUDA). `--loop pipelined` queues every row's next step before waiting, as `train` does.
 """
 import argparse, json, os, subprocess, sys, time
 from functools import partial
@@ -28,45 +29,6 @@ def chunked(m, x, y):
     total, n = chunked_lm_loss(m, x, y, 8192)
     return total / n
 
-def fuse_projections(model):
-    "q/k/v as one matmul and gate/up as one (the same function, fewer and larger matmuls)."
-    import mlx_lm.models.llama as llama
-    class Attn(llama.Attention):
-        def __call__(self, x, mask=None, cache=None):
-            B, L, _ = x.shape
-            q, k, v = mx.split(self.qkv_proj(x), 3, axis=-1)
-            q, k, v = (t.reshape(B, L, self.n_heads, -1).transpose(0, 2, 1, 3) for t in (q, k, v))
-            o = mx.fast.scaled_dot_product_attention(self.rope(q), self.rope(k), v, scale=self.scale, mask=mask)
-            return self.o_proj(o.transpose(0, 2, 1, 3).reshape(B, L, -1))
-    class MLP(llama.MLP):
-        def __call__(self, x):
-            g, u = mx.split(self.gate_up_proj(x), 2, axis=-1)
-            return self.down_proj(nn.silu(g) * u)
-    def merged(mods):
-        lin = nn.Linear(mods[0].weight.shape[1], sum(m.weight.shape[0] for m in mods), bias=False)
-        lin.weight = mx.concatenate([m.weight for m in mods]); return lin
-    for layer in model.model.layers:
-        a, f = layer.self_attn, layer.mlp
-        a.qkv_proj = merged([a.q_proj, a.k_proj, a.v_proj]); f.gate_up_proj = merged([f.gate_proj, f.up_proj])
-        for m, names in ((a, ("q_proj", "k_proj", "v_proj")), (f, ("gate_proj", "up_proj"))):
-            for n in names: del m[n]
-        a.__class__, f.__class__ = Attn, MLP
-    mx.eval(model.parameters())
-
-def f32_embedding_grad(model):
-    "The embedding's gradient summed in float32 (scatter-add in the weight's dtype is what MLX does by default)."
-    emb = model.model.embed_tokens
-    @mx.custom_function
-    def lookup(w, ids): return w[ids]
-    @lookup.vjp
-    def lookup_vjp(primals, cotan, _):
-        w, ids = primals
-        g = mx.zeros(w.shape, mx.float32).at[ids.reshape(-1)].add(cotan.reshape(-1, w.shape[1]).astype(mx.float32))
-        return g.astype(w.dtype), mx.zeros_like(ids)
-    class Embedding(type(emb)):
-        def __call__(self, x): return lookup(self.weight, x)
-    emb.__class__ = Embedding
-
 ROWS = {  # key: (what the row is, loss, what the step does, environment)
     "textbook": ("textbook CE (the bare step)", textbook, "update", {}),
     "fused": ("fused CE", fused, "update", {}),
@@ -75,13 +37,9 @@ ROWS = {  # key: (what the row is, loss, what the step does, environment)
     "forward": ("fused CE, forward only", fused, "forward", {}),
     "no_head": ("no output layer", body_only, "update", {}),
     "chunked": ("fused CE in chunks of 8192 tokens", chunked, "update", {}),
-    "fused_proj": ("fused CE, q/k/v and gate/up fused", fused, "update", {"FUSE_PROJ": "1"}),
     "pipelined": ("fused CE, next step queued (async_eval)", fused, "pipelined", {}),
-    "ops50": ("fused CE, MLX_MAX_OPS_PER_BUFFER=50", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "50"}),
-    "ops100": ("fused CE, MLX_MAX_OPS_PER_BUFFER=100", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "100"}),
     "ops200": ("fused CE, MLX_MAX_OPS_PER_BUFFER=200", fused, "update", {"MLX_MAX_OPS_PER_BUFFER": "200"}),
     "embed_frozen": ("fused CE, embedding frozen (no scatter-add)", fused, "update", {"EMBED": "frozen"}),
-    "embed_f32": ("fused CE, embedding gradient summed in float32", fused, "update", {"EMBED": "f32"}),
     "no_attention": ("fused CE, no attention", fused, "update", {"NO_ATTENTION": "1"}),
     "no_cudnn": ("fused CE, attention without cuDNN", fused, "update", {"MLX_CUDA_USE_CUDNN_SDPA": "0", "MLX_CUDA_USE_CUDNN_SPDA": "0"}),
 }
@@ -92,9 +50,7 @@ def run(name, s, a):
         import mlx_lm.models.llama as llama
         llama.scaled_dot_product_attention = lambda q, k, v, cache, scale, mask: v
     model = mlx_model(s, a.seq, a.dtype)
-    if os.environ.get("FUSE_PROJ"): fuse_projections(model)
     if os.environ.get("EMBED") == "frozen": model.model.embed_tokens.freeze()
-    if os.environ.get("EMBED") == "f32": f32_embedding_grad(model)
     opt = optim.AdamW(1e-4, weight_decay=0.0)
     x = mx.random.randint(0, s["vocab"], (a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (a.batch, a.seq))
     if kind == "make_step":
