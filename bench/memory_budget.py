@@ -56,7 +56,12 @@ def measure(a, model_name, ckpt: bool, chunk: int = 0) -> dict:
             return {**out, "peak": None, "tok_s": None, "ms": None}
     return {**out, "peak": mx.get_peak_memory(), "tok_s": a.steps * a.batch * a.seq / dt, "ms": dt / a.steps * 1e3}
 
-def fmt_batch(r, a): return "—" if r is None else f"≥{r['best']}" if r["best"] == a.max_batch else str(r["best"])
+def fmt_batch(r, a):
+    "The largest batch; '≥N' where the search stopped at --max-batch, '≥N (2^31 logits)' at `logits_batch_limit`."
+    from mlx_pretrain.trainer import logits_batch_limit
+    if r is None: return "—"
+    if r["best"] == a.max_batch: return f"≥{r['best']}"
+    return f"≥{r['best']} (2^31 logits)" if r["best"] == logits_batch_limit(a.seq, SHAPES[r["model"]]["vocab"]) else str(r["best"])
 def fmt(v, spec): return "OOM" if v is None else format(v, spec)
 
 def main():

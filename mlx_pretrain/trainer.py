@@ -6,8 +6,8 @@
 __all__ = ['MUON_ADAMW_LR_RATIO', 'build_schedule', 'build_optimizer', 'token_ce', 'lm_loss', 'make_step', 'output_head',
            'split_head', 'sparse_targets', 'sparse_lm_loss', 'evaluate', 'write_json', 'save_checkpoint',
            'prune_checkpoints', 'reseed', 'find_checkpoint', 'read_safetensors', 'read_json', 'load_checkpoint',
-           'checkpoint_blocks', 'checkpointed', 'chunked_ce', 'chunked_lm_loss', 'find_batch_size', 'Callback',
-           'report_line', 'TrainArgs', 'Interrupted', 'train']
+           'checkpoint_blocks', 'checkpointed', 'chunked_ce', 'chunked_lm_loss', 'logits_batch_limit',
+           'find_batch_size', 'Callback', 'report_line', 'TrainArgs', 'Interrupted', 'train']
 
 # %% ../nbs/05_trainer.ipynb #c5a064bf
 import errno, json, math, os, shutil, signal, sys, threading, time
@@ -341,12 +341,18 @@ def _step_peak(model, opt, shape, vocab, loss_fn, grad_clip) -> int | None:
         return None
 
 # %% ../nbs/05_trainer.ipynb #faf4c92a
+def logits_batch_limit(seq_len: int, vocab: int) -> int:
+    "Largest batch whose logits (batch · seq_len · vocab) stay below 2**31 elements, MLX's 32-bit indexing limit for one array."
+    return (2**31 - 1) // (seq_len * vocab)
+
 def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callable = lm_loss, grad_checkpointing: bool = False,
                     max_batch: int = 1024, grad_accum: int = 1, grad_clip: float = 1.0, vocab_size: int | None = None) -> tuple[int, list]:
     """(largest batch whose training step peaks at <= `budget_bytes`, or 0; [(batch, peak bytes or None), …] in the order
-    tried). Doubling from 1, then bisection, up to `max_batch`. The caller's weights and optimizer state are restored."""
+    tried). Doubling from 1, then bisection, up to `max_batch` and `logits_batch_limit`. The caller's weights and
+    optimizer state are restored."""
     vocab = vocab_size or getattr(getattr(model, "args", None), "vocab_size", None)
     if not vocab: raise UserError(f"find_batch_size: {type(model).__name__} has no args.vocab_size; pass vocab_size")
+    max_batch = min(max_batch, logits_batch_limit(seq_len, vocab))
     params, opt_state, trials = _to_host(model.trainable_parameters()), _to_host(opt.state), []
     def fits(b):
         try: peak = _step_peak(model, opt, (grad_accum, b, seq_len), vocab, loss_fn, grad_clip)
