@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
-           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model']
+           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model', 'RowRoPE', 'rope_on_rows']
 
 # %% ../nbs/04_models.ipynb #cd8178c0
 import dataclasses, importlib, json, math
@@ -113,3 +113,31 @@ def load_model(path, dtype=None) -> tuple[nn.Module, dict]:
     if dtype: model.set_dtype(dtype)
     mx.eval(model.parameters())
     return model, args
+
+# %% ../nbs/04_models.ipynb #4d0d27b2
+class RowRoPE(nn.Module):
+    "`rope` computed on (batch, position, head) rows of the projections' layout; same values as `rope(x, offset)`."
+    def __init__(self, rope: nn.Module):
+        super().__init__()
+        self.rope = rope
+
+    def __call__(self, x, offset=0):
+        if x.ndim != 4 or x.shape[2] == 1: return self.rope(x, offset=offset)   # one position: nothing to gain
+        B, H, T, D = x.shape
+        if isinstance(offset, mx.array) and offset.ndim: offset = offset[:, None]   # one offset per batch row
+        pos = mx.broadcast_to((mx.arange(T, dtype=mx.int32) + offset).reshape(-1, T, 1), (B, T, H)).reshape(-1)
+        rows = x.transpose(0, 2, 1, 3).reshape(B * T * H, 1, D)     # free when x is the usual transposed view
+        return self.rope(rows, offset=pos).reshape(B, T, H, D).transpose(0, 2, 1, 3)
+
+def _row_ropes() -> tuple[type, ...]:
+    "RoPE classes whose call is `mx.fast.rope(x, ..., offset=offset)` alone, so per-row offsets mean what they say."
+    from mlx_lm.models.rope_utils import Llama3RoPE
+    return (nn.RoPE, Llama3RoPE)
+
+def rope_on_rows(model: nn.Module) -> int:
+    "Wrap every attention's `rope` in `RowRoPE` (in place, once); returns how many were wrapped."
+    n = 0
+    for _, m in model.named_modules():
+        if not isinstance(m, RowRoPE) and isinstance(m.get("rope"), _row_ropes()):
+            m.rope = RowRoPE(m["rope"]); n += 1
+    return n
