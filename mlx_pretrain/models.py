@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
-           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model', 'RowRoPE', 'rope_on_rows']
+           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model', 'FusedRoPE', 'fuse_rope']
 
 # %% ../nbs/04_models.ipynb #cd8178c0
 import dataclasses, importlib, json, math
@@ -115,29 +115,43 @@ def load_model(path, dtype=None) -> tuple[nn.Module, dict]:
     return model, args
 
 # %% ../nbs/04_models.ipynb #4d0d27b2
-class RowRoPE(nn.Module):
-    "`rope` computed on (batch, position, head) rows of the projections' layout; same values as `rope(x, offset)`."
-    def __init__(self, rope: nn.Module):
+@mx.custom_function
+def _rotate_halves(x, cos, sin):
+    "x (..., 2, D/2): x·cos + (halves swapped)·sin, in float32."
+    return x * cos + x[..., ::-1, :] * sin
+
+@_rotate_halves.vjp
+def _rotate_halves_vjp(primals, cotangent, output):
+    x, cos, sin = primals                      # a rotation's transpose is its inverse: the same with -sin
+    dx = cotangent * cos - cotangent[..., ::-1, :] * sin
+    return dx.astype(x.dtype), mx.zeros_like(cos), mx.zeros_like(sin)
+
+class FusedRoPE(nn.Module):
+    "`nn.RoPE` (non-traditional, all dims) as one fused elementwise pass on the projections' (B, T, H, D) layout."
+    def __init__(self, rope: nn.RoPE):
         super().__init__()
         self.rope = rope
 
+    def tables(self, T: int, D: int, offset) -> tuple[mx.array, mx.array]:
+        "cos and (−sin, +sin) for positions offset…offset+T−1, shaped (T or B·T, 1, 2, D/2) to broadcast over rows."
+        inv_freq = self.rope.base ** (-mx.arange(0, D, 2, dtype=mx.float32) / D)
+        pos = (mx.arange(T, dtype=mx.float32) + (offset[:, None] if isinstance(offset, mx.array) and offset.ndim else offset))
+        angles = (pos * self.rope.scale)[..., None] * inv_freq
+        c, s = mx.cos(angles), mx.sin(angles)
+        return mx.stack([c, c], -2)[..., None, :, :], mx.stack([-s, s], -2)[..., None, :, :]
+
     def __call__(self, x, offset=0):
-        if x.ndim != 4 or x.shape[2] == 1: return self.rope(x, offset=offset)   # one position: nothing to gain
         B, H, T, D = x.shape
-        if isinstance(offset, mx.array) and offset.ndim: offset = offset[:, None]   # one offset per batch row
-        pos = mx.broadcast_to((mx.arange(T, dtype=mx.int32) + offset).reshape(-1, T, 1), (B, T, H)).reshape(-1)
-        rows = x.transpose(0, 2, 1, 3).reshape(B * T * H, 1, D)     # free when x is the usual transposed view
-        return self.rope(rows, offset=pos).reshape(B, T, H, D).transpose(0, 2, 1, 3)
+        if T == 1 or D != self.rope.dims: return self.rope(x, offset=offset)   # decoding, partial rotary: the kernel
+        cos, sin = self.tables(T, D, offset)
+        rows = x.transpose(0, 2, 1, 3).reshape(B, T, H, 2, D // 2)      # free when x is the usual transposed view
+        return _rotate_halves(rows, cos, sin).astype(x.dtype).reshape(B, T, H, D).transpose(0, 2, 1, 3)
 
-def _row_ropes() -> tuple[type, ...]:
-    "RoPE classes whose call is `mx.fast.rope(x, ..., offset=offset)` alone, so per-row offsets mean what they say."
-    from mlx_lm.models.rope_utils import Llama3RoPE
-    return (nn.RoPE, Llama3RoPE)
-
-def rope_on_rows(model: nn.Module) -> int:
-    "Wrap every attention's `rope` in `RowRoPE` (in place, once); returns how many were wrapped."
+def fuse_rope(model: nn.Module) -> int:
+    "Swap every attention's plain `nn.RoPE` for `FusedRoPE` (in place, once); returns how many."
     n = 0
     for _, m in model.named_modules():
-        if not isinstance(m, RowRoPE) and isinstance(m.get("rope"), _row_ropes()):
-            m.rope = RowRoPE(m["rope"]); n += 1
+        r = m.get("rope")
+        if type(r) is nn.RoPE and not r.traditional and not isinstance(m, FusedRoPE):
+            m.rope = FusedRoPE(r); n += 1
     return n
