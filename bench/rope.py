@@ -1,13 +1,41 @@
 """RoPE on the q (or k) projection of one attention layer, as the model computes it: `mx.fast.rope` on the transposed
-(B, H, T, D) view (mlx-lm's way) against `FusedRoPE` (nbs/04_models), forward (with the copy back to (B, T, H·D)
-that the attention output needs) and forward+backward; the two checked equal first.
+(B, H, T, D) view (mlx-lm's way, what our models run) against two rewrites tried on the H200 and not kept: `RowRoPE`
+(every (batch, position, head) row rotated as a length-1 sequence with its position as offset, so the kernel reads
+the projection's contiguous layout) and `FusedRoPE` (x·cos + swap(x)·(−sin, sin) as elementwise arithmetic that
+`mx.compile` fuses, the halves swapped by a negative-stride view, the inverse rotation as custom VJP). Forward (with
+the copy back to (B, T, H·D) that the attention output needs) and forward+backward; each checked against the first.
 
     python bench/rope.py [--batch 32] [--seq 1024] [--heads 12] [--head-dim 64] [--dtype bfloat16]
 """
 import argparse, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx, mlx.nn as nn
-from mlx_pretrain.models import FusedRoPE
+
+class RowRoPE(nn.Module):
+    def __init__(self, rope): super().__init__(); self.rope = rope
+    def __call__(self, x, offset=0):
+        B, H, T, D = x.shape
+        pos = mx.broadcast_to((mx.arange(T, dtype=mx.int32) + offset).reshape(1, T, 1), (B, T, H)).reshape(-1)
+        rows = x.transpose(0, 2, 1, 3).reshape(B * T * H, 1, D)
+        return self.rope(rows, offset=pos).reshape(B, T, H, D).transpose(0, 2, 1, 3)
+
+@mx.custom_function
+def _rotate_halves(x, cos, sin): return x * cos + x[..., ::-1, :] * sin
+
+@_rotate_halves.vjp
+def _rotate_halves_vjp(primals, cotangent, output):
+    x, cos, sin = primals                       # a rotation's transpose is its inverse: the same with -sin
+    return (cotangent * cos - cotangent[..., ::-1, :] * sin).astype(x.dtype), mx.zeros_like(cos), mx.zeros_like(sin)
+
+class FusedRoPE(nn.Module):
+    def __init__(self, rope): super().__init__(); self.rope = rope
+    def __call__(self, x, offset=0):
+        B, H, T, D = x.shape
+        angles = ((mx.arange(T, dtype=mx.float32) + offset) * self.rope.scale)[:, None] * self.rope.base ** (-mx.arange(0, D, 2, dtype=mx.float32) / D)
+        c, s = mx.cos(angles), mx.sin(angles)
+        cos, sin = mx.stack([c, c], -2)[:, None], mx.stack([-s, s], -2)[:, None]      # (T, 1, 2, D/2)
+        rows = x.transpose(0, 2, 1, 3).reshape(B, T, H, 2, D // 2)
+        return _rotate_halves(rows, cos, sin).astype(x.dtype).reshape(B, T, H, D).transpose(0, 2, 1, 3)
 
 def main():
     p = argparse.ArgumentParser()
@@ -20,9 +48,10 @@ def main():
     a = p.parse_args()
     B, T, H, D = a.batch, a.seq, a.heads, a.head_dim
     x = mx.random.normal((B, T, H, D)).astype(getattr(mx, a.dtype)); w = mx.random.normal((B, H, T, D)).astype(x.dtype)
-    ropes = {"mx.fast.rope on the transposed view": nn.RoPE(D), "FusedRoPE": FusedRoPE(nn.RoPE(D))}
+    ropes = {"mx.fast.rope on the transposed view": nn.RoPE(D), "RowRoPE": RowRoPE(nn.RoPE(D)), "FusedRoPE": FusedRoPE(nn.RoPE(D))}
     outs = [r(x.transpose(0, 2, 1, 3)).astype(mx.float32) for r in ropes.values()]
-    print(f"max |difference| {mx.abs(outs[0] - outs[1]).max().item():.3g} (values up to {mx.abs(outs[0]).max().item():.3g})")
+    for name, o in list(zip(ropes, outs))[1:]:
+        print(f"{name}: max |difference| {mx.abs(outs[0] - o).max().item():.3g} (values up to {mx.abs(outs[0]).max().item():.3g})")
     mb = x.nbytes / 1e6
     print(f"\nB {B}, T {T}, H {H}, D {D}, {a.dtype} ({mb:.0f} MB per array); mlx {mx.__version__}, {mx.default_device()}; "
           f"median of {a.iters}\n\n| rope | forward ms | forward+backward ms |\n|---|---:|---:|")

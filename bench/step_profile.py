@@ -11,7 +11,7 @@ without its output layer (loss on the last hidden states); the loss in chunks (`
 queued before the last one is waited for (`mx.async_eval`, as in `train`); larger CUDA graphs
 (`MLX_MAX_OPS_PER_BUFFER=200`, kernels per graph launch); the embedding frozen (no scatter-add in the backward pass);
 without attention (the values pass through); attention without cuDNN (`MLX_CUDA_USE_CUDNN_SDPA=0`, the unfused
-fallback on CUDA). `--loop pipelined` queues every row's next step before waiting, as `train` does.
+fallback on CUDA); SwiGLU with a custom VJP that recomputes the sigmoid (one fused kernel each way, nothing kept). `--loop pipelined` queues every row's next step before waiting, as `train` does.
 """
 import argparse, json, os, subprocess, sys, time
 from functools import partial
@@ -42,13 +42,26 @@ ROWS = {  # key: (what the row is, loss, what the step does, environment)
     "embed_frozen": ("fused CE, embedding frozen (no scatter-add)", fused, "update", {"EMBED": "frozen"}),
     "no_attention": ("fused CE, no attention", fused, "update", {"NO_ATTENTION": "1"}),
     "no_cudnn": ("fused CE, attention without cuDNN", fused, "update", {"MLX_CUDA_USE_CUDNN_SDPA": "0"}),
+    "swiglu_vjp": ("fused CE, SwiGLU with its own VJP", fused, "update", {"SWIGLU": "vjp"}),
 }
+
+@mx.custom_function
+def swiglu_vjp(gate, x): return nn.silu(gate) * x
+
+@swiglu_vjp.vjp
+def _swiglu_vjp(primals, cotangent, output):
+    gate, x = primals                    # the sigmoid recomputed here instead of kept from the forward pass
+    sig = mx.sigmoid(gate)
+    return cotangent * x * sig * (1 + gate * (1 - sig)), cotangent * gate * sig
 
 def run(name, s, a):
     _, loss_fn, kind, _ = ROWS[name]
     if os.environ.get("NO_ATTENTION"):
         import mlx_lm.models.llama as llama
         llama.scaled_dot_product_attention = lambda q, k, v, cache, scale, mask: v
+    if os.environ.get("SWIGLU") == "vjp":
+        import mlx_lm.models.llama as llama
+        llama.swiglu = swiglu_vjp
     model = mlx_model(s, a.seq, a.dtype)
     if os.environ.get("EMBED") == "frozen": model.model.embed_tokens.freeze()
     opt = optim.AdamW(1e-4, weight_decay=0.0)

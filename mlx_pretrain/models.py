@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
-           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model', 'FusedRoPE', 'fuse_rope']
+           'init_weights', 'count_params', 'build_model', 'save_model', 'load_model']
 
 # %% ../nbs/04_models.ipynb #cd8178c0
 import dataclasses, importlib, json, math
@@ -113,45 +113,3 @@ def load_model(path, dtype=None) -> tuple[nn.Module, dict]:
     if dtype: model.set_dtype(dtype)
     mx.eval(model.parameters())
     return model, args
-
-# %% ../nbs/04_models.ipynb #4d0d27b2
-@mx.custom_function
-def _rotate_halves(x, cos, sin):
-    "x (..., 2, D/2): x·cos + (halves swapped)·sin, in float32."
-    return x * cos + x[..., ::-1, :] * sin
-
-@_rotate_halves.vjp
-def _rotate_halves_vjp(primals, cotangent, output):
-    x, cos, sin = primals                      # a rotation's transpose is its inverse: the same with -sin
-    dx = cotangent * cos - cotangent[..., ::-1, :] * sin
-    return dx.astype(x.dtype), mx.zeros_like(cos), mx.zeros_like(sin)
-
-class FusedRoPE(nn.Module):
-    "`nn.RoPE` (non-traditional, all dims) as one fused elementwise pass on the projections' (B, T, H, D) layout."
-    def __init__(self, rope: nn.RoPE):
-        super().__init__()
-        self.rope = rope
-
-    def tables(self, T: int, D: int, offset) -> tuple[mx.array, mx.array]:
-        "cos and (−sin, +sin) for positions offset…offset+T−1, shaped (T or B·T, 1, 2, D/2) to broadcast over rows."
-        inv_freq = self.rope.base ** (-mx.arange(0, D, 2, dtype=mx.float32) / D)
-        pos = (mx.arange(T, dtype=mx.float32) + (offset[:, None] if isinstance(offset, mx.array) and offset.ndim else offset))
-        angles = (pos * self.rope.scale)[..., None] * inv_freq
-        c, s = mx.cos(angles), mx.sin(angles)
-        return mx.stack([c, c], -2)[..., None, :, :], mx.stack([-s, s], -2)[..., None, :, :]
-
-    def __call__(self, x, offset=0):
-        B, H, T, D = x.shape
-        if T == 1 or D != self.rope.dims: return self.rope(x, offset=offset)   # decoding, partial rotary: the kernel
-        cos, sin = self.tables(T, D, offset)
-        rows = x.transpose(0, 2, 1, 3).reshape(B, T, H, 2, D // 2)      # free when x is the usual transposed view
-        return _rotate_halves(rows, cos, sin).astype(x.dtype).reshape(B, T, H, D).transpose(0, 2, 1, 3)
-
-def fuse_rope(model: nn.Module) -> int:
-    "Swap every attention's plain `nn.RoPE` for `FusedRoPE` (in place, once); returns how many."
-    n = 0
-    for _, m in model.named_modules():
-        r = m.get("rope")
-        if type(r) is nn.RoPE and not r.traditional and not isinstance(m, FusedRoPE):
-            m.rope = FusedRoPE(r); n += 1
-    return n

@@ -20,7 +20,6 @@ import numpy as np
 from .core import UserError
 from .config import Optimization
 from .data import IGNORE, PackedSequences, iterate_batches, eval_batches
-from .models import fuse_rope
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
@@ -70,7 +69,6 @@ def _assign(dst, src):
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0, skip_nonfinite: bool = False):
     """(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place. With
     `skip_nonfinite`, a step whose loss or gradient norm is NaN/inf leaves the weights and optimizer state as they were."""
-    fuse_rope(model)
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
@@ -80,10 +78,9 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
             (s, k), g = loss_and_grad(model, x[i], y[i])
             grads = g if grads is None else tree_map(mx.add, grads, g)
             total, n = total + s, n + k
-        inv_n = 1 / n.astype(mx.float32)             # the mean gradient is grads / n, never written out as such
-        gnorm = mx.sqrt(sum((g * inv_n.astype(g.dtype)).square().sum().astype(mx.float32) for _, g in tree_flatten(grads)))
-        scale = (mx.minimum(grad_clip / (gnorm + 1e-6), 1.0) if grad_clip > 0 else 1.0) * inv_n   # optim.clip_grad_norm's rule
-        grads = tree_map(lambda g: g * scale.astype(g.dtype), grads)
+        grads = tree_map(lambda g: g / n.astype(g.dtype), grads)
+        if grad_clip > 0: grads, gnorm = optim.clip_grad_norm(grads, grad_clip)
+        else: gnorm = mx.sqrt(sum((g.astype(mx.float32) ** 2).sum() for _, g in tree_flatten(grads)))
         if skip_nonfinite:
             ok = mx.isfinite(total) & mx.isfinite(gnorm)
             def keep(new, old):                      # the old value where the step is not finite (entries new this step stay)
