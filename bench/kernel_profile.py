@@ -11,7 +11,7 @@ launches, inside its CUDA graphs), or with Nsight Compute (`--tool ncu`: each ke
 """
 import argparse, collections, csv, ctypes, io, json, os, re, subprocess, sys, tempfile, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
-from speed_compare import SHAPES, mlx_model, hf_args
+from speed_compare import SHAPES, mlx_model, shape_args, torch_step
 
 GROUPS = [  # (group, pattern on the lower-cased kernel name); the first match wins
     ("inductor (fused by torch.compile)", r"^triton_"),
@@ -45,19 +45,9 @@ def mlx_steps(s, a):
     return run
 
 def torch_steps(s, a):
-    "transformers' LlamaForCausalLM (sdpa) with fused AdamW under torch.compile, as `speed_compare.py`'s row."
+    "`speed_compare.py`'s torch.compile step; returns a function that runs n steps and waits."
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-    dtype = torch.bfloat16 if a.dtype == "bfloat16" else torch.float32
-    cfg = LlamaConfig(**{k: v for k, v in hf_args(s, a.seq).items() if k != "model_type"}, attn_implementation="sdpa")
-    model = LlamaForCausalLM(cfg).to("cuda", dtype)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0, fused=True)
-    @torch.compile
-    def step(x, y):
-        loss = torch.nn.functional.cross_entropy(model(x).logits.float().view(-1, s["vocab"]), y.view(-1))
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-        return loss
-    x = torch.randint(0, s["vocab"], (a.batch, a.seq), device="cuda"); y = torch.randint(0, s["vocab"], (a.batch, a.seq), device="cuda")
+    step, x, y, _ = torch_step(s, a)
     def run(n):
         for _ in range(n): step(x, y)
         torch.cuda.synchronize()
@@ -98,11 +88,7 @@ def ncu_kernels(row, a):
     return res
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=SHAPES, default="134m")
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--seq", type=int, default=1024)
-    p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
+    p = shape_args(argparse.ArgumentParser(), model="134m", batch=32)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--rows", default="mlx,torch")

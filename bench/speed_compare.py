@@ -29,6 +29,14 @@ def hf_args(s, seq):
                 num_attention_heads=s["heads"], num_key_value_heads=s["heads"], vocab_size=s["vocab"], rms_norm_eps=1e-5,
                 max_position_embeddings=seq, tie_word_embeddings=s["tied"], rope_theta=10000.0)
 
+def shape_args(p, model, batch):
+    "The model shape, batch, sequence length and dtype options every comparison script takes."
+    p.add_argument("--model", choices=SHAPES, default=model)
+    p.add_argument("--batch", type=int, default=batch)
+    p.add_argument("--seq", type=int, default=1024)
+    p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
+    return p
+
 def flops_per_token(s, seq):
     n = s["layers"] * (4 * s["d"] ** 2 + 3 * s["d"] * s["ffn"])          # non-embedding parameters
     return 6 * n + 12 * s["layers"] * s["d"] * seq
@@ -56,6 +64,7 @@ def run_ours(s, a):
     mx.reset_peak_memory()
     train(model, opt, seqs, None, TrainArgs(a.warmup + a.steps, a.batch, log_every=10, save_every=a.save_every, grad_clip=1.0),
           tempfile.mkdtemp(), [Clock()])
+    if len(marks) < 2: raise SystemExit("ours: --warmup + --steps must reach 20: the loop reports every 10 steps and is timed between reports")
     (s0, t0), (s1, t1) = min(marks.items()), max(marks.items())
     return (s1 - s0) * a.batch * a.seq / (t1 - t0), (t1 - t0) / (s1 - s0), mx.get_peak_memory()
 
@@ -77,7 +86,8 @@ def run_bare(s, a):
     dt = time.perf_counter() - t
     return a.steps * a.batch * a.seq / dt, dt / a.steps, mx.get_peak_memory()
 
-def run_torch(s, a, compiled):
+def torch_step(s, a, compiled=True):
+    "(step, x, y, device): transformers' LlamaForCausalLM (sdpa) + fused AdamW on the shape, eager or torch.compile."
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
     dev = "cuda" if torch.cuda.is_available() else "cpu"
@@ -88,8 +98,12 @@ def run_torch(s, a, compiled):
         loss = torch.nn.functional.cross_entropy(model(x).logits.float().view(-1, s["vocab"]), y.view(-1))
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
         return loss
-    if compiled: step = torch.compile(step)
     x = torch.randint(0, s["vocab"], (a.batch, a.seq), device=dev); y = torch.randint(0, s["vocab"], (a.batch, a.seq), device=dev)
+    return (torch.compile(step) if compiled else step), x, y, dev
+
+def run_torch(s, a, compiled):
+    import torch
+    step, x, y, dev = torch_step(s, a, compiled)
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     for _ in range(a.warmup): step(x, y)
     sync()
@@ -113,11 +127,7 @@ ROWS = {"ours": run_ours, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True)}
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=SHAPES, default="2m")
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--seq", type=int, default=1024)
-    p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
+    p = shape_args(argparse.ArgumentParser(), model="2m", batch=16)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--save-every", type=int, default=1000, help="our loop's checkpoint interval (steps)")

@@ -17,7 +17,7 @@ import argparse, json, os, subprocess, sys, time
 from functools import partial
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
-from speed_compare import SHAPES, mlx_model
+from speed_compare import SHAPES, mlx_model, shape_args
 
 def textbook(m, x, y): return nn.losses.cross_entropy(m(x).astype(mx.float32), y, reduction="mean")
 def fused(m, x, y):
@@ -97,11 +97,7 @@ def run(name, s, a):
     return a.steps * a.batch * a.seq / dt, dt / a.steps, mx.get_peak_memory()
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=SHAPES, default="134m")
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--seq", type=int, default=1024)
-    p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
+    p = shape_args(argparse.ArgumentParser(), model="134m", batch=32)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--rows", default=",".join(ROWS), help="comma-separated keys of ROWS")
