@@ -6,7 +6,8 @@ contiguous, all transposed views.
 
     python bench/attention.py [--batch 32] [--heads 12] [--seq 1024] [--head-dim 64] [--steps 20]
 
-TFLOP/s counts the causal half: forward 2·2·B·H·T²·D / 2, backward 2.5x the forward.
+TFLOP/s counts the causal half: forward 2·2·B·H·T²·D / 2, backward 2.5x the forward. Alone is not in a step:
+inside a training step the same cuDNN kernels took less time in MLX than in PyTorch (`kernel_profile.py`, RESULTS.md).
 """
 import argparse, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
