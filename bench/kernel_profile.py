@@ -1,7 +1,7 @@
 """Which GPU kernels one training step runs and how long each takes: our compiled step (`make_step`, queued one
 step ahead as `train` does) and PyTorch's `torch.compile` step on a `speed_compare.py` shape, side by side.
 
-    python bench/kernel_profile.py --model 134m --batch 32 [--rows mlx,torch] [--tool torch|ncu] [--top 40]
+    python bench/kernel_profile.py --model 134m --batch 32 [--rows mlx,torch] [--tool torch|ncu] [--top 40]   (CUDA GPU only)
 
 The kernels are read with CUPTI through PyTorch's profiler (`--tool torch`, which also sees the kernels MLX
 launches, inside its CUDA graphs), or with Nsight Compute (`--tool ncu`: each kernel timed alone, so no overlap;
@@ -9,7 +9,7 @@ launches, inside its CUDA graphs), or with Nsight Compute (`--tool ncu`: each ke
 `--steps` profiled steps (after `--warmup`) divided by their number. The table groups kernels by what they do
 (matrix products, attention, the loss, copies, ...) from their names; the top kernels follow with their names.
 """
-import argparse, collections, csv, ctypes, io, json, os, re, subprocess, sys, tempfile, time
+import argparse, collections, csv, ctypes, io, json, re, subprocess, sys, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 from speed_compare import SHAPES, mlx_model, shape_args, torch_step
 
@@ -105,6 +105,7 @@ def main():
         out = subprocess.run([sys.executable, __file__, "--child", row, *sys.argv[1:]], capture_output=True, text=True)
         if out.returncode: print(f"{row}: failed: {out.stderr.strip()[-2000:]}", file=sys.stderr); continue
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    if not results: sys.exit("no row ran (this script needs a CUDA GPU)")
     if a.json: open(a.json, "w").write(json.dumps(results))
     print(f"\n{a.model}, batch {a.batch} x {a.seq}, {a.dtype}; kernels of {a.steps} steps after {a.warmup} ({a.tool}); "
           f"{time.strftime('%Y-%m-%d')}\n")
@@ -115,7 +116,8 @@ def main():
     groups = [g for g, _ in GROUPS] + ["other"]
     totals = [collections.defaultdict(lambda: [0.0, 0.0]) for _ in per]
     for t, k in zip(totals, per):
-        for n, (ms, c) in k.items(): t[group(n)][0] += ms; t[group(n)][1] += c
+        for n, (ms, c) in k.items():
+            g = t[group(n)]; g[0] += ms; g[1] += c
     for g in groups + ["all kernels"]:
         cells = []
         for t in totals:

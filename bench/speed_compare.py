@@ -17,7 +17,6 @@ memory is its own. MFU counts 6N + 12·L·d·T flops per token as nanoGPT does (
 Timing skips the first --warmup steps (compilation) and reads the clock after a device sync.
 """
 import argparse, json, os, subprocess, sys, tempfile, time
-from pathlib import Path
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 
 SHAPES = {"2m": dict(layers=4, d=128, heads=4, ffn=384, vocab=8192, tied=True),
