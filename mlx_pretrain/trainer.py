@@ -20,6 +20,7 @@ import numpy as np
 from .core import UserError
 from .config import Optimization
 from .data import IGNORE, PackedSequences, iterate_batches, eval_batches
+from .kernels import kernels_enabled, rope_kernels
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
@@ -69,6 +70,7 @@ def _assign(dst, src):
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0, skip_nonfinite: bool = False):
     """(state, step) where step(x, y) -> (summed loss, target tokens, grad norm) updates the model in place. With
     `skip_nonfinite`, a step whose loss or gradient norm is NaN/inf leaves the weights and optimizer state as they were."""
+    if kernels_enabled(): rope_kernels(model)
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
