@@ -3,13 +3,16 @@ step ahead as `train` does) and PyTorch's `torch.compile` step on a `speed_compa
 
     python bench/kernel_profile.py --model 134m --batch 32 [--rows mlx,torch] [--tool torch|ncu] [--top 40]   (CUDA GPU only)
 
+Rows: `mlx` (our step), `mlx-plain` (our step with our CUDA kernels off, MLX_PRETRAIN_KERNELS=0), `torch`. With two
+or more rows, the kernels whose time or count differs most between the first two follow the tables.
+
 The kernels are read with CUPTI through PyTorch's profiler (`--tool torch`, which also sees the kernels MLX
 launches, inside its CUDA graphs), or with Nsight Compute (`--tool ncu`: each kernel timed alone, so no overlap;
 `cuProfilerStart` marks the profiled steps). Each row is its own process; time per step is the sum over
 `--steps` profiled steps (after `--warmup`) divided by their number. The table groups kernels by what they do
 (matrix products, attention, the loss, copies, ...) from their names; the top kernels follow with their names.
 """
-import argparse, collections, csv, ctypes, io, json, re, subprocess, sys, time
+import argparse, collections, csv, ctypes, io, json, os, re, subprocess, sys, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 from speed_compare import SHAPES, mlx_model, shape_args, torch_step
 
@@ -18,6 +21,7 @@ GROUPS = [  # (group, pattern on the lower-cased kernel name); the first match w
     ("attention", r"sdpa|fmha|flash|attn|attention|cudnn"),
     ("loss", r"cross_entropy|crossentropy|nll|logsumexp"),
     ("optimizer", r"adam|multi_tensor|foreach"),
+    ("fused elementwise", r"mlx::core::cu::\w+_\d{6,}_(contiguous|strided)"),   # mx.compile's kernels: ops + a hash
     ("matrix products", r"gemm|nvjet|xmma|cutlass|matmul|mma|splitk"),
     ("rms norm", r"rms"), ("rope", r"rope"),
     ("copies", r"copy|transpose|contiguous|memcpy|concat|slice"),
@@ -65,7 +69,8 @@ def kernels_torch_profiler(run, steps):
 
 def child(row, s, a):
     if a.tool == "torch": import torch  # noqa: F401  (loaded before MLX: one set of CUDA libraries)
-    run = (mlx_steps if row == "mlx" else torch_steps)(s, a)
+    if row == "mlx-plain": os.environ["MLX_PRETRAIN_KERNELS"] = "0"
+    run = (torch_steps if row == "torch" else mlx_steps)(s, a)
     run(a.warmup)
     t = time.perf_counter(); run(a.steps); ms = (time.perf_counter() - t) / a.steps * 1e3
     if a.tool == "torch": kernels = kernels_torch_profiler(run, a.steps)
@@ -113,7 +118,7 @@ def main():
     names = [r["row"] for r in results]
     print("| group | " + " | ".join(f"{n} ms/step | {n} kernels/step" for n in names) + " |")
     print("|---|" + "---:|---:|" * len(names))
-    groups = [g for g, _ in GROUPS] + ["other"]
+    groups = list(dict.fromkeys(g for g, _ in GROUPS)) + ["other"]
     totals = [collections.defaultdict(lambda: [0.0, 0.0]) for _ in per]
     for t, k in zip(totals, per):
         for n, (ms, c) in k.items():
@@ -125,6 +130,14 @@ def main():
             cells += [f"{ms:.2f}", f"{c:.0f}"]
         print(f"| {g} | " + " | ".join(cells) + " |")
     print("| wall clock per step | " + " | ".join(f"{r['ms']:.2f} | " for r in results) + " |")
+    if len(per) > 1:
+        (n0, k0), (n1, k1) = zip(names[:2], per[:2])
+        diff = sorted(set(k0) | set(k1), key=lambda n: -abs(k0.get(n, (0, 0))[0] - k1.get(n, (0, 0))[0]))
+        print(f"\nkernels that differ most between {n0} and {n1} (ms/step, kernels/step)\n\n"
+              f"| {n0} ms | {n0} n | {n1} ms | {n1} n | group | kernel |\n|---:|---:|---:|---:|---|---|")
+        for n in [n for n in diff if k0.get(n, (0, 0)) != k1.get(n, (0, 0))][:a.top]:
+            (m0, c0), (m1, c1) = k0.get(n, (0, 0)), k1.get(n, (0, 0))
+            print(f"| {m0:.3f} | {c0:.0f} | {m1:.3f} | {c1:.0f} | {group(n)} | `{n[:110]}` |")
     for r, k in zip(results, per):
         print(f"\n{r['row']}: top {a.top} kernels by time per step\n\n| ms/step | kernels/step | group | kernel |\n|---:|---:|---|---|")
         for n, (ms, c) in sorted(k.items(), key=lambda kv: -kv[1][0])[:a.top]:

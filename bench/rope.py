@@ -1,15 +1,20 @@
 """RoPE on the q (or k) projection of one attention layer, as the model computes it: `mx.fast.rope` on the transposed
-(B, H, T, D) view (mlx-lm's way, what our models run) against two rewrites tried on the H200 and not kept: `RowRoPE`
-(every (batch, position, head) row rotated as a length-1 sequence with its position as offset, so the kernel reads
-the projection's contiguous layout) and `FusedRoPE` (x·cos + swap(x)·(−sin, sin) as elementwise arithmetic that
+(B, H, T, D) view (mlx-lm's way) against our `RoPEKernel` (nbs/04a_kernels.ipynb: one CUDA kernel that rotates the
+projection's (B, T, H, D) rows and leaves them in that layout; what `train` runs on CUDA) and two rewrites tried on
+the H200 and not kept: `RowRoPE` (every (batch, position, head) row rotated as a length-1 sequence with its position
+as offset, so the kernel reads the projection's contiguous layout) and `FusedRoPE` (x·cos + swap(x)·(−sin, sin) as elementwise arithmetic that
 `mx.compile` fuses, the halves swapped by a negative-stride view, the inverse rotation as custom VJP). Forward (with
 the copy back to (B, T, H·D) that the attention output needs) and forward+backward; each checked against the first.
+The backward pass here gets its gradient as a contiguous (B, H, T, D) array, which `RoPEKernel` first copies to rows;
+inside a training step the attention writes that gradient in q's layout, rows already (`kernel_profile.py` shows the
+step's own kernels).
 
     python bench/rope.py [--batch 32] [--seq 1024] [--heads 12] [--head-dim 64] [--dtype bfloat16]
 """
 import argparse, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx, mlx.nn as nn
+from mlx_pretrain.kernels import RoPEKernel, kernels_enabled
 
 class RowRoPE(nn.Module):
     def __init__(self, rope): super().__init__(); self.rope = rope
@@ -48,13 +53,14 @@ def main():
     a = p.parse_args()
     B, T, H, D = a.batch, a.seq, a.heads, a.head_dim
     x = mx.random.normal((B, T, H, D)).astype(getattr(mx, a.dtype)); w = mx.random.normal((B, H, T, D)).astype(x.dtype)
-    ropes = {"mx.fast.rope on the transposed view": nn.RoPE(D), "RowRoPE": RowRoPE(nn.RoPE(D)), "FusedRoPE": FusedRoPE(nn.RoPE(D))}
+    ropes = {"mx.fast.rope on the transposed view": nn.RoPE(D), "RoPEKernel": RoPEKernel(nn.RoPE(D), min_size=0),
+             "RowRoPE": RowRoPE(nn.RoPE(D)), "FusedRoPE": FusedRoPE(nn.RoPE(D))}
     outs = [r(x.transpose(0, 2, 1, 3)).astype(mx.float32) for r in ropes.values()]
     for name, o in list(zip(ropes, outs))[1:]:
         print(f"{name}: max |difference| {mx.abs(outs[0] - o).max().item():.3g} (values up to {mx.abs(outs[0]).max().item():.3g})")
     mb = x.nbytes / 1e6
     print(f"\nB {B}, T {T}, H {H}, D {D}, {a.dtype} ({mb:.0f} MB per array); mlx {mx.__version__}, {mx.default_device()}; "
-          f"median of {a.iters}\n\n| rope | forward ms | forward+backward ms |\n|---|---:|---:|")
+          f"median of {a.iters}; our kernels {'on' if kernels_enabled() else 'off (RoPEKernel is mx.fast.rope)'}\n\n| rope | forward ms | forward+backward ms |\n|---|---:|---:|")
     for name, r in ropes.items():
         fwd = mx.compile(lambda x: r(x.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(B, T, H * D))
         both = mx.compile(mx.grad(lambda x: (r(x.transpose(0, 2, 1, 3)) * w).astype(mx.float32).sum()))

@@ -122,7 +122,12 @@ def measured_peak_tflops(dtype):
     for _ in range(5): mx.eval(w @ w)
     return 5 * 2 * n ** 3 / (time.perf_counter() - t) / 1e12
 
-ROWS = {"ours": run_ours, "mlx bare step": run_bare,
+def run_ours_plain(s, a):
+    "Our loop with our CUDA kernels off (nbs/04a_kernels.ipynb): what they are worth."
+    os.environ["MLX_PRETRAIN_KERNELS"] = "0"
+    return run_ours(s, a)
+
+ROWS = {"ours": run_ours, "ours without kernels": run_ours_plain, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True)}
 
 def main():
@@ -130,7 +135,7 @@ def main():
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--save-every", type=int, default=1000, help="our loop's checkpoint interval (steps)")
-    p.add_argument("--rows", default=",".join(ROWS))
+    p.add_argument("--rows", default="ours,mlx bare step,torch eager,torch.compile", help=f"comma-separated, of: {', '.join(ROWS)}")
     p.add_argument("--peak-tflops", type=float, default=None)
     p.add_argument("--child")
     a = p.parse_args()
@@ -155,7 +160,7 @@ def main():
     for r in rows:
         print(f"| {r['row']} | {r['tok_s']:,.0f} | {r['ms']:.1f} | {r['tok_s'] * fpt / peak_tflops / 1e12:.3f} | {r['peak_gb']:.2f} |")
     get = {r["row"]: r["tok_s"] for r in rows}
-    if "ours" in get and "mlx bare step" in get: print(f"\nours / bare MLX step: {get['ours'] / get['mlx bare step']:.2f}")
-    if "ours" in get and "torch.compile" in get: print(f"ours / torch.compile: {get['ours'] / get['torch.compile']:.2f}")
+    for other in ("mlx bare step", "ours without kernels", "torch.compile"):
+        if "ours" in get and other in get: print(f"ours / {other}: {get['ours'] / get[other]:.3f}")
 
 if __name__ == "__main__": main()
