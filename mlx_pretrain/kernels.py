@@ -69,8 +69,10 @@ def _rope_kernel():
 def rope_rows(x: mx.array, pos: mx.array, log2_base: mx.array, forward: bool = True) -> mx.array:
     """Rotate x (B, T, H, D), D a multiple of 8, by angles pos[t]·base^(−2i/D) in one CUDA kernel; out (B, T, H, D).
     `pos` (T,) and `log2_base` (1,) are float32 (`rope_tables`)."""
-    return _rope_kernel()(inputs=[x, pos, log2_base], template=[("T", x.dtype), ("HALF", x.shape[-1] // 2), ("FORWARD", forward)],
-                          grid=(x.shape[0] * x.shape[1] * x.shape[3] // 8, 1, 1), threadgroup=(256, 1, 1), output_shapes=[x.shape], output_dtypes=[x.dtype])[0]
+    B, T, H, D = x.shape
+    return _rope_kernel()(inputs=[x, pos, log2_base], template=[("T", x.dtype), ("HALF", D // 2), ("FORWARD", forward)],
+                          grid=(B * T * D // 8, 1, 1), threadgroup=(256, 1, 1),     # a thread per position and 4 pairs
+                          output_shapes=[x.shape], output_dtypes=[x.dtype])[0]
 
 @mx.custom_function
 def _rope_rows(x, pos, log2_base): return rope_rows(x, pos, log2_base)
@@ -96,8 +98,9 @@ class RoPEKernel(nn.Module):
 
     def covers(self, x, offset) -> bool:
         r = self.rope
-        return (kernels_enabled() and x.ndim == 4 and x.size >= self.min_size and isinstance(offset, int) and offset == 0
-                and not r.traditional and r.dims == x.shape[-1] and x.shape[-1] % 8 == 0 and mx.issubdtype(x.dtype, mx.floating))
+        return (kernels_enabled() and x.ndim == 4 and x.size >= self.min_size and isinstance(offset, int)
+                and offset == 0 and not r.traditional and r.dims == x.shape[-1] and x.shape[-1] % 8 == 0
+                and mx.issubdtype(x.dtype, mx.floating))
 
     def __call__(self, x, offset=0):
         if not self.covers(x, offset): return self.rope(x, offset=offset)
