@@ -37,7 +37,8 @@ def group(name):
 def mlx_steps(s, a):
     "Our step, queued one ahead as `train` queues it; returns a function that runs n steps and waits."
     import mlx.core as mx, mlx.optimizers as optim
-    from mlx_pretrain.trainer import make_step, lm_loss
+    from mlx_pretrain.trainer import make_step
+    from mlx_pretrain.losses import lm_loss
     model = mlx_model(s, a.seq, a.dtype)
     state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), lm_loss, grad_clip=1.0)
     x = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq))

@@ -65,22 +65,26 @@ def setup(mode, seq):
 
 def child(mode, steps, seq, batch):
     import mlx.core as mx, mlx.optimizers as optim
-    from mlx_pretrain.trainer import train, TrainArgs, Callback, evaluate
+    from mlx_pretrain.trainer import train, TrainArgs, Callback
+    from mlx_pretrain.losses import evaluate_lm, lm_losses, sparse_targets
+    from mlx_pretrain.data import iterate_batches
     from mlx_pretrain.models import count_params
     model, tok, train_w, val_w, base_bytes, model_bytes = setup(mode, seq)
     opt = optim.AdamW(2e-5 if mode == "full" else 2e-4, weight_decay=0.0)
     measure = batch == 1 and mode != "mlx_lm"                 # mlx_lm trains on every position: its loss is not comparable
-    val0 = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
+    val0 = evaluate_lm(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
     if mode == "mlx_lm": tps = mlx_lm_trainer(model, opt, train_w, steps, seq, batch)
     else:                                                     # our trainer, as `sft` runs it
         rates = []
         class Rates(Callback):
             def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
-        sparse = mx.default_device() == mx.cpu               # as `sft` decides (nbs/09_sft.ipynb)
-        train(model, opt, train_w, None, TrainArgs(steps, batch, log_every=1, sparse_logits=sparse), callbacks=[Rates()])
+        step_loss, _, sparse = lm_losses(model, sparse=mx.default_device() == mx.cpu)   # as `sft` decides (nbs/18_sft.ipynb)
+        def batches(position):
+            for (x, y), pos, n in iterate_batches(train_w, batch, 0, position): yield (x, sparse_targets(y) if sparse else y), pos, n
+        train(model, opt, batches, step_loss, TrainArgs(steps, logging_interval=1), callbacks=[Rates()])
         tps = statistics.median(rates)
     peak = mx.get_peak_memory() / 1e9
-    val = evaluate(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
+    val = evaluate_lm(model, val_w, 4, tok.token_bytes())["val_loss"] if measure else None
     import platform
     where = f"mlx {mx.__version__}, {platform.machine()} {os.cpu_count()} cores, device {mx.default_device()}, {time.strftime('%Y-%m-%d')}"
     print(json.dumps({"where": where, "mode": mode, "batch": batch, "seq": seq, "steps": steps, "model_bytes": model_bytes, "trainable": count_params(model, trainable_only=True), "tok_s": tps,

@@ -31,7 +31,9 @@ def setting_name(ckpt: bool, chunk: int) -> str:
 def measure(a, model_name, ckpt: bool, chunk: int = 0) -> dict:
     "One child's row: the largest batch within the budget, then peak memory and speed at --batch."
     import mlx.core as mx, mlx.optimizers as optim
-    from mlx_pretrain.trainer import make_step, checkpointed, find_batch_size, lm_loss, chunked_lm_loss, split_head
+    from mlx_pretrain.trainer import make_step, checkpointed, find_batch_size
+    from mlx_pretrain.losses import lm_loss, chunked_lm_loss
+    from mlx_pretrain.models import split_head
     s = SHAPES[model_name]
     model = mlx_model(s, a.seq, a.dtype)
     if chunk and not split_head(model): raise SystemExit(f"{model_name}: not head(body(x)), so the chunked loss does not apply")

@@ -18,7 +18,8 @@ def main():
     args = p.parse_args()
     import mlx_pretrain, mlx.core as mx, time, os
     from mlx_pretrain.config import load_config
-    from mlx_pretrain.pretrain import pretrain, read_metadata
+    from mlx_pretrain.pretrain import pretrain
+    from mlx_pretrain.runs import read_metadata
     from mlx_pretrain.sft import sft
     tmp = Path(tempfile.mkdtemp())
     base = args.pretrained_model or pretrain(load_config(ROOT / "configs/llama-2m.yaml", {"name": "base", "training.iters": 5}), tmp, quiet=True)

@@ -51,8 +51,10 @@ def mlx_model(s, seq, dtype):
 def run_ours(s, a):
     "Our trainer's loop; tokens/s from the clock around the timed steps (reports and checkpoints included)."
     import numpy as np, mlx.core as mx, mlx.optimizers as optim
+    from functools import partial
     from mlx_pretrain.trainer import train, TrainArgs, Callback
-    from mlx_pretrain.data import PackedSequences
+    from mlx_pretrain.data import PackedSequences, iterate_batches
+    from mlx_pretrain.losses import lm_loss
     model = mlx_model(s, a.seq, a.dtype)
     stream = np.random.default_rng(0).integers(0, s["vocab"], a.batch * a.seq * (a.steps + a.warmup + 1) + 1).astype(np.int32)
     seqs = PackedSequences(stream, a.seq, 0)
@@ -61,8 +63,9 @@ def run_ours(s, a):
         def on_train_loss_report(self, info): marks[info["step"]] = time.perf_counter()
     opt = optim.AdamW(1e-4, weight_decay=0.0)
     mx.reset_peak_memory()
-    train(model, opt, seqs, None, TrainArgs(a.warmup + a.steps, a.batch, log_every=10, save_every=a.save_every, grad_clip=1.0),
-          tempfile.mkdtemp(), [Clock()])
+    train(model, opt, partial(iterate_batches, seqs, a.batch, 0), lm_loss,
+          TrainArgs(a.warmup + a.steps, logging_interval=10, checkpoint_interval=a.save_every, gradient_clip=1.0),
+          None, tempfile.mkdtemp(), [Clock()])
     if len(marks) < 2: raise SystemExit("ours: --warmup + --steps must reach 20: the loop reports every 10 steps and is timed between reports")
     (s0, t0), (s1, t1) = min(marks.items()), max(marks.items())
     return (s1 - s0) * a.batch * a.seq / (t1 - t0), (t1 - t0) / (s1 - s0), mx.get_peak_memory()
@@ -123,7 +126,7 @@ def measured_peak_tflops(dtype):
     return 5 * 2 * n ** 3 / (time.perf_counter() - t) / 1e12
 
 def run_ours_plain(s, a):
-    "Our loop with our CUDA kernels off (nbs/04a_kernels.ipynb): what they are worth."
+    "Our loop with our CUDA kernels off (nbs/06_kernels.ipynb): what they are worth."
     os.environ["MLX_PRETRAIN_KERNELS"] = "0"
     return run_ours(s, a)
 

@@ -21,11 +21,11 @@ from speed_compare import SHAPES, mlx_model, shape_args
 
 def textbook(m, x, y): return nn.losses.cross_entropy(m(x).astype(mx.float32), y, reduction="mean")
 def fused(m, x, y):
-    from mlx_pretrain.trainer import token_ce
+    from mlx_pretrain.losses import token_ce
     return token_ce(m(x), y).mean()
 def body_only(m, x, y): return m.model(x).astype(mx.float32).square().mean()
 def chunked(m, x, y):
-    from mlx_pretrain.trainer import chunked_lm_loss
+    from mlx_pretrain.losses import chunked_lm_loss
     total, n = chunked_lm_loss(m, x, y, 8192)
     return total / n
 
@@ -67,7 +67,8 @@ def run(name, s, a):
     opt = optim.AdamW(1e-4, weight_decay=0.0)
     x = mx.random.randint(0, s["vocab"], (a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (a.batch, a.seq))
     if kind == "make_step":
-        from mlx_pretrain.trainer import make_step, lm_loss
+        from mlx_pretrain.trainer import make_step
+        from mlx_pretrain.losses import lm_loss
         state, step_ = make_step(model, opt, lm_loss, grad_clip=1.0)
         step, x, y = (lambda x, y: step_(x, y)[0]), x[None], y[None]
     elif kind == "forward":
