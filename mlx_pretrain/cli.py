@@ -8,16 +8,15 @@ __all__ = ['COMMANDS', 'PRETRAINED', 'arg', 'command', 'training_args', 'parse_s
 
 # %% ../nbs/19_cli.ipynb #6b47b173
 import argparse, shlex, sys
-import yaml
 from dataclasses import replace
 from pathlib import Path
 from .core import UserError
-from .config import load_config
+from .config import load_config, parse_yaml
 from .gguf import import_gguf
 from .trainer import Interrupted
 from .runs import find_run, fuse_run, load_run
 from .generate import generate
-from .plots import plot_runs
+from .plots import plot_runs, save_plot
 from .pretrain import pretrain
 from .sft import sft
 
@@ -51,7 +50,7 @@ def parse_sets(pairs) -> dict:
     for p in pairs or []:
         k, sep, v = p.partition("=")
         if not sep or not k: raise UserError(f"--set {p!r}: expected key=value, e.g. --set training.iters=100")
-        out[k.strip()] = yaml.safe_load(v) if v.strip() else None
+        out[k.strip()] = parse_yaml(v, f"--set {k.strip()}") if v.strip() else None
     return out
 
 def run_config(a):
@@ -74,9 +73,10 @@ def cmd_train(a):
 def cmd_sft(a): sft(run_config(a), a.pretrained_model, a.runs_dir, quiet=a.quiet, log_format=a.log_format)
 
 @command("import", "convert a GGUF file (llama) into an mlx-lm model directory",
-         arg("--gguf", required=True, help="the .gguf file"), arg("--out", required=True, help="directory to write"))
+         arg("--gguf", required=True, help="the .gguf file"), arg("--out", required=True, help="directory to write"),
+         arg("--overwrite", action="store_true", help="replace --out if an earlier import made it"))
 def cmd_import(a):
-    out = import_gguf(a.gguf, a.out)
+    out = import_gguf(a.gguf, a.out, overwrite=a.overwrite)
     print(f"wrote {out} (mlx-lm layout: config.json, model.safetensors, tokenizer)", file=sys.stderr)
 
 @command("fuse", "merge a LoRA run's adapters into its base model (writes runs/<name>/final)",
@@ -91,14 +91,12 @@ def cmd_fuse(a): print(f"wrote {fuse_run(find_run(a.run, a.runs_dir), a.keep_qua
              help="loss (train + validation), or any recorded field: val_loss, learning_rate, tokens_per_second, …"),
          arg("--out", help="the PNG to write (default: <first run>-<metric>.png)"),
          arg("--log", action="store_true", help="logarithmic y axis"),
+         arg("--overwrite", action="store_true", help="replace --out even if it is not a plot this command wrote"),
          arg("--runs-dir", default="runs"))
 def cmd_plot(a):
     import matplotlib; matplotlib.use("Agg")             # files only: no display needed
     fig = plot_runs(a.runs, a.metric, a.runs_dir, a.log)
-    out = Path(a.out or f"{Path(a.runs[0]).name}-{a.metric}.png")
-    try: fig.savefig(out, dpi=120)
-    except OSError as e: raise UserError(f"--out {out}: cannot write it ({e.strerror or e})") from None
-    print(out)
+    print(save_plot(fig, a.out or f"{Path(a.runs[0]).name}-{a.metric}.png", a.overwrite))
 
 @command("generate", "sample text from a trained run",
          arg("--run", required=True, help="run name (in --runs-dir), run directory or model directory"),

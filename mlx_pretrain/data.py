@@ -7,13 +7,13 @@ __all__ = ['CACHE_VERSION', 'IGNORE', 'read_rows', 'read_jsonl', 'TokenData', 't
            'split_tail', 'PackedSequences', 'window_order', 'iterate_batches', 'eval_batches']
 
 # %% ../nbs/04_data.ipynb #7824144d
-import hashlib, json, os, shutil, time
+import hashlib, json, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 import numpy as np
 from .core import UserError, cache_dir
-from .files import file_digest
+from .files import clean_stale, entry_ok, file_digest, write_entry
 from .tokenizer import Tokenizer
 
 # %% ../nbs/04_data.ipynb #bbb6d4f1
@@ -61,7 +61,7 @@ class TokenData:
     def n_docs(self): return len(self.offsets)
 
 # %% ../nbs/04_data.ipynb #bcaa7889
-CACHE_VERSION = 1  # bump when the cached layout changes
+CACHE_VERSION = 2  # bump when the cached layout changes (2: entries carry a manifest of digests)
 
 def tokenize_documents(texts: Iterator[str], tok: Tokenizer, batch: int = 512) -> TokenData:
     "Encode documents as (bos +) ids + eos, concatenated; batches of documents go through the Rust encoder in parallel."
@@ -82,16 +82,17 @@ def tokenize_jsonl(path, text_field: str, tok: Tokenizer, log: Callable = print)
     field_hash = hashlib.sha256(text_field.encode()).hexdigest()[:8]
     key = f"v{CACHE_VERSION}-{file_digest(path)}-{tok.fingerprint}-{field_hash}"
     d = cache_dir("tokens") / key
-    if d.is_dir():
+    clean_stale(d.parent)
+    if entry_ok(d):
         data = TokenData(np.load(d / "tokens.npy", mmap_mode="r"), np.load(d / "offsets.npy"))
         log(f"{path}: tokenization cache hit ({data.n_docs:,} documents, {len(data):,} tokens, {d})")
         return data
+    if d.exists():
+        log(f"note: {d}: cache entry damaged or incomplete; tokenizing again")
+        shutil.rmtree(d, ignore_errors=True)
     t0 = time.time()
     data = tokenize_documents((t for _, t in read_jsonl(path, text_field)), tok)
-    tmp = d.with_name(f"{key}.tmp{os.getpid()}"); tmp.mkdir(parents=True, exist_ok=True)
-    np.save(tmp / "tokens.npy", data.tokens); np.save(tmp / "offsets.npy", data.offsets)
-    try: tmp.rename(d)
-    except OSError: shutil.rmtree(tmp)  # another process cached it first
+    write_entry(d, lambda tmp: (np.save(tmp / "tokens.npy", data.tokens), np.save(tmp / "offsets.npy", data.offsets)))
     log(f"{path}: tokenized {data.n_docs:,} documents into {len(data):,} tokens in {time.time() - t0:.1f}s "
         f"(cached in {d})")
     return data

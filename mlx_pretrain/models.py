@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
-           'init_weights', 'count_params', 'build_model', 'eval_mode', 'language_tower', 'blocks', 'output_head',
-           'split_head', 'apply_freeze', 'save_model', 'load_model', 'check_context', 'check_vocab']
+           'init_weights', 'count_params', 'memory_bytes', 'check_fits', 'build_model', 'eval_mode', 'language_tower',
+           'blocks', 'output_head', 'split_head', 'apply_freeze', 'save_model', 'load_model', 'check_context',
+           'check_vocab']
 
 # %% ../nbs/05_models.ipynb #cd8178c0
-import dataclasses, importlib, math
+import dataclasses, importlib, math, os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -29,9 +30,11 @@ def register_arch(name: str, model_cls: type, args_cls: type):
 
 def _from_mlx_lm(name):
     from mlx_lm.utils import MODEL_REMAPPING
-    try: m = importlib.import_module(f"mlx_lm.models.{MODEL_REMAPPING.get(name, name)}")
+    name = MODEL_REMAPPING.get(name, name)
+    if not (isinstance(name, str) and name.isidentifier()): return None
+    try: m = importlib.import_module(f"mlx_lm.models.{name}")
     except ImportError: return None
-    return m.Model, m.ModelArgs
+    return (m.Model, m.ModelArgs) if hasattr(m, "Model") and hasattr(m, "ModelArgs") else None   # not e.g. `base`
 
 SOURCES = {"custom": CUSTOM_ARCHS.get, "mlx_lm": _from_mlx_lm}
 
@@ -82,6 +85,26 @@ def count_params(model: nn.Module, exclude_embeddings=False, trainable_only=Fals
     params = model.trainable_parameters() if trainable_only else model.parameters()
     return sum(v.size for k, v in tree_flatten(params) if not (exclude_embeddings and "embed_tokens" in k))
 
+# %% ../nbs/05_models.ipynb #7db1a3c8
+def memory_bytes() -> int | None:
+    "Memory of the device MLX computes on (what MLX reports for a GPU, else the machine's RAM); None if unknown."
+    if size := mx.device_info().get("memory_size"): return int(size)
+    try: return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError): return None
+
+def check_fits(nbytes: float, what: str, key: str):
+    "A UserError naming `key` when `nbytes` (an estimate of what `what` needs) is more than the device's memory."
+    if (total := memory_bytes()) and nbytes > total:
+        raise UserError(f"{key}: {what} need about {nbytes / 1e9:,.1f} GB, more than this device's "
+                        f"{total / 1e9:,.1f} GB")
+
+def _construct(model_cls, args_cls, args: dict, where: str):
+    "The (lazy) model of `args`, or a UserError naming `where` when its architecture rejects them."
+    fields = {f.name for f in dataclasses.fields(args_cls)}
+    try: return model_cls(args_cls(**{k: v for k, v in args.items() if k in fields}))
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        raise UserError(f"{where}: the architecture rejects these settings ({str(e).splitlines()[0][:160]})") from None
+
 # %% ../nbs/05_models.ipynb #36409e29
 def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, log=print) -> tuple[nn.Module, dict]:
     "(model, args) for the model section: resolved in the registry, built, initialised from `seed`."
@@ -89,9 +112,11 @@ def build_model(cfg: ModelConfig, vocab_size: int, context: int, seed: int = 0, 
     args = model_args(cfg, vocab_size, context)
     if ign := ignored_keys(args, args_cls):
         log(f"note: {cfg.architecture} ({source}) has no use for {', '.join(ign)}; ignored")
-    fields = {f.name for f in dataclasses.fields(args_cls)}
     mx.random.seed(seed)
-    model = model_cls(args_cls(**{k: v for k, v in args.items() if k in fields}))
+    model = _construct(model_cls, args_cls, args, f"model: {cfg.architecture}")
+    n = count_params(model)                          # the arrays are lazy: nothing is allocated before mx.eval
+    check_fits(16 * n, f"{n:,} parameters with their gradients and AdamW moments (16 bytes each in float32)",
+               "model.dimensions (and data.tokenizer.vocab_size)")
     init_weights(model, cfg.dimensions.num_layers)
     mx.eval(model.parameters())
     return model, args
@@ -165,14 +190,16 @@ def load_model(path, dtype=None) -> tuple[nn.Module, dict]:
     if not (path / "config.json").is_file(): raise UserError(f"{path}: not a model directory (no config.json)")
     args = read_json(path / "config.json")
     if not isinstance(args, dict): raise UserError(f"{path / 'config.json'}: expected a JSON object of model settings")
-    source, model_cls, args_cls = resolve_arch(args.get("model_type", "?"))
-    fields = {f.name for f in dataclasses.fields(args_cls)}
-    model = model_cls(args_cls(**{k: v for k, v in args.items() if k in fields}))
+    source, model_cls, args_cls = resolve_arch(str(args.get("model_type", "?")))
+    model = _construct(model_cls, args_cls, args, f"{path / 'config.json'}")
     weights = {}
     for f in sorted(path.glob("model*.safetensors")): weights.update(read_safetensors(f))
     if not weights: raise UserError(f"{path}: no model*.safetensors weights")
-    if hasattr(model, "sanitize"): weights = model.sanitize(weights)
-    model.load_weights(list(weights.items()))
+    try:
+        if hasattr(model, "sanitize"): weights = model.sanitize(weights)
+        model.load_weights(list(weights.items()))
+    except (ValueError, KeyError) as e:
+        raise UserError(f"{path}: the weights do not fit config.json ({str(e).splitlines()[0][:160]})") from None
     if dtype: model.set_dtype(dtype)
     mx.eval(model.parameters())
     return model, args

@@ -13,7 +13,8 @@ from typing import Callable, Iterator
 from .config import Config, Freeze
 from .tokenizer import Tokenizer, load_tokenizer
 from .data import iterate_batches
-from .models import apply_freeze, check_context, check_vocab, count_params, save_model, split_head
+from .models import (apply_freeze, check_context, check_fits, check_vocab, count_params, save_model,
+                                 split_head)
 from .lora import apply_lora, save_adapters
 from .losses import evaluate_lm, lm_losses, sparse_targets
 from .checkpoints import load_checkpoint
@@ -34,6 +35,7 @@ class Task(ABC):
     data_info: dict | None = None         # what the data was, for metadata.json
     evaluate: Callable | None = None      # evaluate(model) -> {"val_loss": …, …}; None: no validation
     sample: Callable | None = None        # sample(model) -> text for the live display; None: none
+    files = ("input_file", "validation_file", "tokenizer_path")   # data.* paths that must exist before anything runs
 
     @abstractmethod
     def prepare(self, s: RunSetup) -> tuple[nn.Module, dict]: "Read the data; build or load the model: (model, args)."
@@ -88,13 +90,19 @@ def resume(s: RunSetup, model, opt) -> dict | None:
 # %% ../nbs/16_task.ipynb #ff46bc05
 def run_task(task: Task, cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:
     "Train `task` as `cfg` (a Config or a YAML path) says; returns the run directory."
-    s = open_run(cfg, runs_dir, quiet, log_format)
+    with open_run(cfg, runs_dir, quiet, log_format, task.files) as s:     # the run is locked until it ends
+        return _run(task, s, callbacks)
+
+def _run(task: Task, s: RunSetup, callbacks) -> Path:
     cfg = s.cfg
     mx.random.seed(cfg.system.seed)                     # whatever model the task builds starts from the config's seed
     model, args = task.prepare(s)
     adapter_cfg = prepare_model(model, s, task.base_model)
     loss_fn = task.loss(model, s)
     iters = total_iters(cfg, task.epoch_size())
+    if (warmup := cfg.training.scheduler.warmup_steps) > iters:
+        s.log(f"note: training.scheduler.warmup_steps={warmup} is more than the run's {iters} steps: the learning rate "
+              "never reaches its peak")
     opt = make_optimizer(cfg, iters)
     start = resume(s, model, opt)
     show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False})}
@@ -136,6 +144,7 @@ class LMTask(Task):
     def load_pretrained_model(self, s: RunSetup) -> tuple[nn.Module, dict]:
         "`--pretrained_model` (path or run name), its tokenizer (or data.tokenizer_path's), checked against the config."
         self.base_model = find_run(self.pretrained_model, s.runs_dir, "--pretrained_model").resolve()
+        s.reads.append(self.base_model)                 # overwrite may not delete what the run starts from
         model, args, tok = load_pretrained(self.base_model)
         d, where = s.cfg.data, f"--pretrained_model {self.pretrained_model}"
         if d.tokenizer_path: tok = load_tokenizer(d.tokenizer_path)
@@ -153,6 +162,10 @@ class LMTask(Task):
         self.batch_size, self.accum, self.seed = h.batch_size, h.gradient_accumulation_steps, s.cfg.system.seed
         self.batch_tokens = h.batch_size * s.cfg.data.preprocessing.max_context_size
         self.token_bytes = self.tokenizer.token_bytes()
+        at_once = min(self.batch_tokens, s.cfg.training.loss_chunk_tokens or self.batch_tokens)
+        V = self.tokenizer.vocab_size
+        check_fits(12 * at_once * V, f"the logits of {at_once:,} tokens over {V:,} token ids (float32, with their "
+                   "gradient and softmax)", "training.hyperparameters.batch_size (or training.loss_chunk_tokens)")
 
     def epoch_size(self): return len(self.train_windows)
 

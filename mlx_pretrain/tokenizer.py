@@ -84,10 +84,18 @@ def apply_chat_template(t: Tokenizer, messages: list[dict], add_generation_promp
     "Render `messages` ([{role, content}]) with the tokenizer's chat template."
     if not t.chat_template:
         raise UserError("this tokenizer has no chat template; use data.prompt_format instead of messages")
+    from jinja2 import TemplateError
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-    return env.from_string(t.chat_template).render(messages=messages, add_generation_prompt=add_generation_prompt,
-                                                   bos_token=t.special_tokens["bos"], eos_token=t.special_tokens["eos"])
+    def raise_exception(message): raise TemplateError(message)      # what HF's templates call to refuse a conversation
+    env.globals["raise_exception"] = raise_exception
+    sp = t.special_tokens
+    try:
+        return env.from_string(t.chat_template).render(messages=messages, add_generation_prompt=add_generation_prompt,
+                                                       bos_token=sp["bos"], eos_token=sp["eos"])
+    except (TemplateError, TypeError, ValueError, KeyError, IndexError) as e:
+        raise UserError(f"the tokenizer's chat template cannot render these messages ({type(e).__name__}: "
+                        f"{str(e).splitlines()[0][:160] if str(e) else ''})") from None
 
 # %% ../nbs/03_tokenizer.ipynb #f9c95803
 def save_tokenizer(t: Tokenizer, path, model_max_length: int | None = None) -> Path:
@@ -123,6 +131,14 @@ def load_tokenizer(path, special_tokens: dict | None = None) -> Tokenizer:
                           or {k: named(cfg.get(f"{k}_token")) for k in ("pad", "bos", "eos")})
         # padding is never a target; eos will do
         if not special_tokens.get("pad"): special_tokens["pad"] = special_tokens.get("eos")
-    if not special_tokens or not all(special_tokens.get(k) for k in ("pad", "bos", "eos")):
+    if not isinstance(special_tokens, dict) or not all(special_tokens.get(k) for k in ("pad", "bos", "eos")):
         raise UserError(f"{f}: cannot tell which tokens are pad, bos and eos; set data.tokenizer.special_tokens")
-    return Tokenizer(tok, special_tokens, cfg.get("add_bos_token", True), cfg.get("chat_template"))
+    if not all(isinstance(v, str) for v in special_tokens.values()):
+        raise UserError(f"{cfg_file}: special tokens must be strings, got {special_tokens!r}")
+    add_bos, template = cfg.get("add_bos_token", True), cfg.get("chat_template")
+    if isinstance(template, list):                     # HF's named templates: the default one
+        template = next((x.get("template") for x in template if isinstance(x, dict) and x.get("name") == "default"),
+                        None)
+    if not isinstance(add_bos, bool) or not (template is None or isinstance(template, str)):
+        raise UserError(f"{cfg_file}: add_bos_token must be true or false, and chat_template text")
+    return Tokenizer(tok, special_tokens, add_bos, template)

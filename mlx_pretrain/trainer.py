@@ -302,10 +302,14 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     cbs = list(callbacks)
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
     st = {"step": 0, "position": 0, "tokens": 0, "skipped": 0, **(start or {})}
+    first, skipped_before = st["step"], st["skipped"]
     state, step_fn = make_step(model, opt, loss_fn, args.gradient_clip, args.nonfinite == "skip")
     stream = batches(st["position"])
     def checkpoint():
         if ckpt_dir is None: return None
+        if not all(mx.isfinite(v).all().item() for _, v in tree_flatten(model.trainable_parameters())):
+            raise UserError(f"step {st['step']}: the weights are not finite; they were not saved (the checkpoints "
+                            "before are intact; a lower training.hyperparameters.learning_rate often helps)")
         path = save_checkpoint(ckpt_dir, st["step"], model, opt, st, adapter_config)
         reseed(args.seed, st["step"])
         gone = prune_checkpoints(ckpt_dir, args.keep_checkpoints, st.get("best", {}).get("step"))
@@ -355,4 +359,7 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
         note = f"{sig.got}: stopped after step {st['step']}; checkpoint {path}"
         emit("on_note", {"step": st["step"], "message": note})
         raise Interrupted(st["step"], path, sig.got)
+    if (skipped := st["skipped"] - skipped_before) > (ran := st["step"] - first) / 2:     # a diverged run, not a glitch
+        raise UserError(f"{skipped} of the {ran} steps were not finite and were skipped (training.nonfinite: skip): "
+                        "the model learned little of use; check the data and training.hyperparameters.learning_rate")
     return st
