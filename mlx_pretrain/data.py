@@ -135,15 +135,16 @@ def window_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 def iterate_batches(seqs: PackedSequences, batch_size: int, seed: int, position: int = 0, accum: int = 1):
-    "Yield ((x, y), position after, tokens) forever; x, y are (accum, batch_size, T) starting at window `position`."
+    """Yield ((x, y), position after, tokens) forever; x, y are (accum, batch_size, T) starting at window `position`.
+    `seqs` may be any indexable whose `seqs[idx]` is a tuple of arrays with len(idx) rows (all are batched alike)."""
     n, perms = len(seqs), {}
     while True:
         pos = position + np.arange(accum * batch_size)
         perms = {e: perms[e] if e in perms else window_order(n, seed, e) for e in np.unique(pos // n).tolist()}
         idx = np.array([perms[p // n][p % n] for p in pos.tolist()])
-        x, y = seqs[idx]
+        arrays = seqs[idx]
         position += accum * batch_size
-        yield (x.reshape(accum, batch_size, -1), y.reshape(accum, batch_size, -1)), position, x.size
+        yield tuple(a.reshape(accum, batch_size, *a.shape[1:]) for a in arrays), position, arrays[0].size
 
 # %% ../nbs/04_data.ipynb #6f9f6aa6
 def eval_batches(seqs: PackedSequences, batch_size: int):

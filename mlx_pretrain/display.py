@@ -152,7 +152,7 @@ class LiveDisplay(Callback):
 
 # %% ../nbs/15_display.ipynb #f90d07ca
 def run_display(show: dict | None = None, quiet=False, log_format="text",
-                sample_fn: Callable | None = None) -> Callback:
-    "The live dashboard inside Jupyter, else the terminal's bar and lines (or JSON)."
-    if in_notebook() and not quiet and log_format == "text": return LiveDisplay(sample_fn=sample_fn)
+                sample_fn: Callable | None = None, panels: dict | None = None) -> Callback:
+    "The live dashboard inside Jupyter (with a task's own `panels`), else the terminal's bar and lines (or JSON)."
+    if in_notebook() and not quiet and log_format == "text": return LiveDisplay(sample_fn=sample_fn, panels=panels)
     return Console(show, quiet, log_format)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MUON_ADAMW_LR_RATIO', 'VAL_FORMATS', 'build_schedule', 'build_optimizer', 'make_step', 'checkpoint_blocks',
            'checkpointed', 'logits_batch_limit', 'find_batch_size', 'Callback', 'report_line', 'TrainArgs',
-           'Interrupted', 'train']
+           'Interrupted', 'BatchError', 'train']
 
 # %% ../nbs/11_trainer.ipynb #c5a064bf
 import math, signal, threading, time
@@ -62,19 +62,21 @@ def _assign(dst, src):
 
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0,
               skip_nonfinite: bool = False):
-    """(state, step) where step(*arrays) -> (summed loss, count, grad norm) updates the model in place; each array's
-    first axis is the micro-batch. With `skip_nonfinite`, a step whose loss or gradient norm is NaN/inf leaves the
-    weights and optimizer state as they were."""
+    """(state, step) where step(*arrays) -> (summed loss, count, grad norm, {name: summed metric}) updates the model
+    in place; each array's first axis is the micro-batch. `loss_fn` returns (sum, count) or (sum, count, {name: sum})
+    with metrics of its own (summed like the loss). With `skip_nonfinite`, a step whose loss or gradient norm is
+    NaN/inf leaves the weights and optimizer state as they were."""
     if kernels_enabled(): rope_kernels(model)
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
     def step(*arrays):
-        total, n, grads = mx.array(0.0), mx.array(0), None
+        total, n, grads, metrics = mx.array(0.0), mx.array(0), None, {}
         for i in range(arrays[0].shape[0]):          # unrolled: one forward/backward per micro-batch
-            (s, k), g = loss_and_grad(model, *(a[i] for a in arrays))
+            (s, k, *more), g = loss_and_grad(model, *(a[i] for a in arrays))
             grads = g if grads is None else tree_map(mx.add, grads, g)
             total, n = total + s, n + k
+            for name, v in (more[0] if more else {}).items(): metrics[name] = metrics.get(name, 0.0) + v
         grads = tree_map(lambda g: g / n.astype(g.dtype), grads)
         if grad_clip > 0: grads, gnorm = optim.clip_grad_norm(grads, grad_clip)
         else: gnorm = mx.sqrt(sum((g.astype(mx.float32) ** 2).sum() for _, g in tree_flatten(grads)))
@@ -88,7 +90,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         opt.update(model, grads)
         if skip_nonfinite:
             model.update(keep(model.trainable_parameters(), params)); _assign(opt.state, keep(opt.state, opt_state))
-        return total, n, gnorm
+        return total, n, gnorm, metrics
     if skip_nonfinite: opt.init(model.trainable_parameters())   # moments exist before step 1, which may be skipped too
     return state, step
 
@@ -207,7 +209,7 @@ VAL_FORMATS = {"val_loss": ".3e", "val_ppl": ".2f", "val_bpb": ".3f"}   # any ot
 def report_line(info: dict, show: dict | None = None) -> str:
     "The seed's log line: 'Step 100: loss=… | ppl=…' or 'Step 1000 validation: val_loss=… | val_ppl=…'."
     show = show or {}
-    if "val_loss" in info:
+    if any(k.startswith("val_") for k in info):
         vals = [(k, v) for k, v in info.items() if k.startswith("val_") and isinstance(v, float)]   # not counts
         vals.sort(key=lambda kv: kv[0] != "val_loss")
         return f"Step {info['step']} validation: " + " | ".join(f"{k}={v:{VAL_FORMATS.get(k, '.4g')}}" for k, v in vals)
@@ -263,18 +265,23 @@ class _Signals:
         for s, h in self.old.items(): signal.signal(s, h)
 
 class _Meter:
-    "The loss summed between reports, and the time and units of the steps in between (pauses left out)."
-    def __init__(self, units: int): self.reset(units)
+    """The loss and the loss's own metrics summed between reports, the time and units of the steps in between (pauses
+    left out), and the latest metrics the batch source gave."""
+    def __init__(self, units: int): self.latest = {}; self.reset(units)
     def reset(self, units: int):
-        self.loss, self.count, self.t0, self.units0 = mx.array(0.0), mx.array(0), time.perf_counter(), units
-    def add(self, loss, count): self.loss, self.count = self.loss + loss, self.count + count
+        self.loss, self.count, self.sums = mx.array(0.0), mx.array(0), {}
+        self.t0, self.units0 = time.perf_counter(), units
+    def add(self, loss, count, metrics: dict):
+        self.loss, self.count = self.loss + loss, self.count + count
+        for k, v in metrics.items(): self.sums[k] = self.sums.get(k, 0.0) + v
     def pause(self, seconds: float): self.t0 += seconds
     def report(self, step: int, lr, gnorm, st: dict) -> dict:
         "The train-loss report of `step`; starts the next interval."
         info = {"step": step, "train_loss": (self.loss / self.count).item(), "learning_rate": lr.item(),
                 "grad_norm": gnorm.item(), "tokens": st["tokens"],
                 "tokens_per_second": (st["tokens"] - self.units0) / (time.perf_counter() - self.t0),
-                "peak_memory_gb": mx.get_peak_memory() / 1e9, "skipped_steps": st["skipped"]}
+                "peak_memory_gb": mx.get_peak_memory() / 1e9, "skipped_steps": st["skipped"],
+                **{k: (v / self.count).item() for k, v in self.sums.items()}, **self.latest}
         self.reset(st["tokens"])
         return info
 
@@ -291,6 +298,9 @@ def _finite(s: int, loss, k, gnorm, st: dict, args: TrainArgs, emit) -> bool:
     return False
 
 def _due(s: int, interval: int, last: bool) -> bool: return last or bool(interval and s % interval == 0)
+
+class BatchError(UserError):
+    "A batch source could not make the next batch (e.g. a reward model failed): the run stops with a checkpoint."
 
 # %% ../nbs/11_trainer.ipynb #5c13f656
 def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, evaluate: Callable | None = None,
@@ -318,43 +328,54 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     def validate():
         if evaluate is None: return
         r = evaluate(model)
-        if r["val_loss"] < st.get("best", {}).get("val_loss", math.inf):
+        if "val_loss" in r and r["val_loss"] < st.get("best", {}).get("val_loss", math.inf):
             st["best"] = {"step": st["step"], "val_loss": r["val_loss"]}
         emit("on_val_loss_report", {"step": st["step"], "tokens": st["tokens"], **r})
+    failed = []                                         # a BatchError from the batch source, raised after a checkpoint
     def launch():                                       # queue the next step on the device; returns at once
-        arrays, position, units = next(stream)
+        try: arrays, position, units, *metrics = next(stream)
+        except BatchError as e:
+            if st["step"] == first: raise                 # nothing trained yet: nothing to save
+            failed.append(e); return None
         out = step_fn(*(mx.array(a) for a in arrays))
         mx.async_eval(state, *out)
-        return out, opt.learning_rate, units, position  # this step's learning rate, before the next step moves it
-    def reads_weights(s):                               # after step s the host reads the weights: validate, save, end
-        return _due(s, args.validation_interval, s == args.iters) or _due(s, args.checkpoint_interval, False)
+        # this step's learning rate (before the next step moves it), and the batch source's metrics, if any
+        return out, opt.learning_rate, units, position, (metrics[0] if metrics else {})
     reseed(args.seed, st["step"])
     emit("on_train_begin", {"step": st["step"], "iters": args.iters, "tokens": st["tokens"]})
     if args.eval_first and st["step"] == 0: validate()
-    meter = _Meter(st["tokens"])
+    meter, owed, path = _Meter(st["tokens"]), set(), None
     with _Signals() as sig, checkpointed(model, args.gradient_checkpointing):  # the model's own blocks afterwards
         running = launch() if st["step"] < args.iters else None
         while running:
-            (loss, k, gnorm), lr, units, position = running
-            s = st["step"] + 1
+            (loss, k, gnorm, metrics), lr, units, position, batch_metrics = running
+            s, last, here = st["step"] + 1, st["step"] + 1 == args.iters, position is not None
+            due = {w for w, every in (("validate", args.validation_interval), ("checkpoint", args.checkpoint_interval))
+                   if every and s % every == 0} | owed
             # queue step s+1 before waiting for step s, so the device never waits for the host (the next batch is
             # drawn while step s runs), unless the weights of step s are needed here or a stop is asked for
             wanted = sig.got or any(c.stop for c in cbs)
-            running = None if reads_weights(s) or wanted else launch()
+            running = None if last or (here and (due or wanted)) else launch()
             mx.eval(loss, k, gnorm)
-            st["step"] = s; st["tokens"] += units; st["position"] = position
-            if _finite(s, loss, k, gnorm, st, args, emit): meter.add(loss, k)
-            last, stop = s == args.iters, wanted and running is None   # a stop asked for now ends after the queued step
+            st["step"] = s; st["tokens"] += units
+            if here: st["position"] = position
+            if _finite(s, loss, k, gnorm, st, args, emit): meter.add(loss, k, metrics)
+            meter.latest.update(batch_metrics)
+            stop = (bool(wanted) or bool(failed)) and here   # a stop asked for now ends after the queued step
             if _due(s, args.logging_interval, last or stop):
                 emit("on_train_loss_report", meter.report(s, lr, gnorm, st))
+            if not (here or last):                      # no resume point (mid-way through an RL iteration): wait
+                owed = due; continue
             # validate, checkpoint (their time is left out of tokens/s); a signal skips validation to stop quickly
-            paused = time.perf_counter()
-            if _due(s, args.validation_interval, last or stop) and not sig.got: validate()
-            if _due(s, args.checkpoint_interval, last or stop): path = checkpoint()
+            paused, owed = time.perf_counter(), set()
+            if ("validate" in due or last or stop) and not (sig.got or failed): validate()
+            if "checkpoint" in due or last or stop: path = checkpoint()
             meter.pause(time.perf_counter() - paused)
             if stop or last: break
             running = running or launch()
     emit("on_train_end", dict(st))
+    if failed:
+        raise UserError(f"{failed[0]}; stopped after step {st['step']}" + (f", checkpoint {path}" if path else ""))
     if sig.got:
         note = f"{sig.got}: stopped after step {st['step']}; checkpoint {path}"
         emit("on_note", {"step": st["step"], "message": note})
