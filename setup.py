@@ -13,7 +13,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True, zip_safe=False, python_requires='>=' + cfg['min_python'],
     install_requires=cfg['requirements'].split(),
-    extras_require={'dev': cfg['dev_requirements'].split(), 'vlm': ['mlx-vlm>=0.7']},
+    extras_require={'dev': cfg['dev_requirements'].split(), 'vlm': ['mlx-vlm>=0.7'], 'rl': ['vaderSentiment==3.3.2']},
     entry_points={'console_scripts': cfg['console_scripts'].split(),
                   'nbdev': [f"{cfg['lib_name']}={cfg['lib_name']}._modidx:d"]},
 )

@@ -37,12 +37,16 @@ class Task(ABC):
     sample: Callable | None = None        # sample(model) -> text for the live display; None: none
     files = ("input_file", "validation_file", "tokenizer_path")   # data.* paths that must exist before anything runs
     panels: dict = {}                     # extra curves for the live display: {title: [metric, …]}
+    log_extra: tuple = ()                 # metrics of its own shown in each report line (an RL rollout's reward)
 
     def final_model(self, model) -> nn.Module:
         "What final/ (or adapters/) holds: the model, without the heads only training needed (RL's value head)."
         return model
     def save_extra(self, model, path: Path):
         "Write what else final/ needs besides the model (a reward model's score head)."
+    def steps(self, cfg: Config) -> int:
+        "Optimizer steps of the run (`total_iters`); a task whose steps come in groups (RL iterations) rounds them."
+        return total_iters(cfg, self.epoch_size())
 
     @abstractmethod
     def prepare(self, s: RunSetup) -> tuple[nn.Module, dict]: "Read the data; build or load the model: (model, args)."
@@ -106,13 +110,13 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     model, args = task.prepare(s)
     adapter_cfg = prepare_model(model, s, task.base_model)
     loss_fn = task.loss(model, s)
-    iters = total_iters(cfg, task.epoch_size())
+    iters = task.steps(cfg)
     if (warmup := cfg.training.scheduler.warmup_steps) > iters:
         s.log(f"note: training.scheduler.warmup_steps={warmup} is more than the run's {iters} steps: the learning rate "
               "never reaches its peak")
     opt = make_optimizer(cfg, iters)
     start = resume(s, model, opt)
-    show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False})}
+    show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False}), "extra": task.log_extra}
     runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show)
     display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels)
     train(model, opt, task.batches, loss_fn, TrainArgs.from_config(cfg, iters, task.eval_first), task.evaluate,
@@ -129,7 +133,7 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     if not s.quiet: print(done, file=sys.stderr)
     return s.run
 
-# %% ../nbs/16_task.ipynb #ace953cb
+# %% ../nbs/16_task.ipynb #4f6343c7
 def start_from(s: RunSetup, name) -> tuple[nn.Module, dict, Tokenizer, Path]:
     """(model, args, tokenizer, path) of `--pretrained_model` (a path or a run's name): its tokenizer unless
     data.tokenizer_path names another, both checked against the config; the run may not replace it."""

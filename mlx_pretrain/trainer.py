@@ -218,6 +218,7 @@ def report_line(info: dict, show: dict | None = None) -> str:
              f"lr={info['learning_rate']:.2e}" if show.get("log_learning_rate", True) else None,
              f"tok/s={_fmt_count(info['tokens_per_second'])}" if show.get("log_tokens_per_second", True) else None,
              f"tokens={_fmt_count(info['tokens'])}" if show.get("log_tokens_processed", True) else None]
+    parts += [f"{k}={info[k]:.4g}" for k in show.get("extra", ()) if isinstance(info.get(k), (int, float))]
     return f"Step {info['step']}: " + " | ".join(p for p in parts if p)
 
 # %% ../nbs/11_trainer.ipynb #ddfd8d01
