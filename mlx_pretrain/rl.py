@@ -238,7 +238,6 @@ class RLTask(Task):
             s.log(f"note: {cut} prompts are longer than max_context_size − max_new_tokens = {T - N} tokens; each keeps "
                   "its last tokens")
         self.prompts = [p[-(T - N):] for p in enc]        # train rows, then held-out rows
-        self.P = max(map(len, self.prompts))
         if self.offline: self.responses = [[*tok.encode(r[1]), tok.eos_id][:N] for r in self.train + self.val]
         self.data_info = {"train": {"file": d.input_file, "rows": len(self.train)},
                           "validation": {"file": d.validation_file, "rows": len(self.val)},
@@ -278,6 +277,11 @@ class RLTask(Task):
         ids = ids[:n].tolist()
         return self.tokenizer.decode(ids[:-1] if ids and ids[-1] == self.tokenizer.eos_id else ids)
 
+    def _inputs(self, rows: np.ndarray, toks: np.ndarray, lens: np.ndarray) -> tuple:
+        "`response_inputs` of prompt rows and their responses, prompts padded to a multiple of 32 tokens."
+        prompts = [self.prompts[r] for r in rows]
+        return response_inputs(prompts, toks, lens, -(-max(map(len, prompts)) // 32) * 32, self.tokenizer.pad_id)
+
     def _forward(self, model, x, pos, toks, values: bool):
         "(log-probabilities, values or None) (S, N) of rollout rows under `model`, a mini-batch at a time."
         lps, vs = [], []
@@ -308,7 +312,7 @@ class RLTask(Task):
 
     def rollout(self, i: int, coef: float) -> tuple[tuple, dict]:
         "Iteration `i`'s rows as training arrays, and its metrics."
-        rl, tok = self.cfg.rl, self.tokenizer
+        rl = self.cfg.rl
         mx.synchronize()                                  # the previous iteration's updates have run: time_train
         t0, stats = time.perf_counter(), {"iteration": i + 1}
         if self.trained_at: stats |= {"time_train": t0 - self.trained_at,
@@ -323,7 +327,7 @@ class RLTask(Task):
                    else score(self.rm, prompts, responses, f"iteration {i + 1}: scoring the rollout"))
         self.latest = (prompts[0], responses[0], float(rewards[0]))
         t2 = time.perf_counter()
-        x, pos, mask = response_inputs([self.prompts[r] for r in rows], toks, lens, self.P, tok.pad_id)
+        x, pos, mask = self._inputs(rows, toks, lens)
         logp, values = self._forward(self.model, x, pos, toks, not self.grpo)
         ref = self._reference(x, pos, toks)
         if self.grpo:                                     # each response's reward, normalised within its group
@@ -369,7 +373,7 @@ class RLTask(Task):
         if self.rm is not None:                           # answer the held-out prompts and score the answers
             toks, lens, responses = self._answer(rows, self._key(1))
             rewards = score(self.rm, prompts, responses, "validation: scoring the held-out answers")
-            x, pos, mask = response_inputs([self.prompts[r] for r in rows], toks, lens, self.P, self.tokenizer.pad_id)
+            x, pos, mask = self._inputs(rows, toks, lens)
             kl = ((self._forward(model, x, pos, toks, False)[0] - self._reference(x, pos, toks)) * mask).sum(1)
             out = {"val_reward": rewards.mean(), "val_reward_std": rewards.std(), "val_kl": kl.mean(),
                    "val_length": lens.mean()}
@@ -379,7 +383,7 @@ class RLTask(Task):
                     f.write(json.dumps({"iteration": self.iteration, "prompt": p, "response": r, "reward": v}) + "\n")
         if self.offline:                                  # how the policy moved on the held-out scored responses
             toks, lens, _ = self._answer(rows, None)
-            x, pos, mask = response_inputs([self.prompts[r] for r in rows], toks, lens, self.P, self.tokenizer.pad_id)
+            x, pos, mask = self._inputs(rows, toks, lens)
             ratio = ((self._forward(model, x, pos, toks, False)[0] - self._reference(x, pos, toks)) * mask).sum(1)
             r = np.array([row[2] for row in self.val])
             corr = np.corrcoef(r, ratio)[0, 1] if ratio.std() > 0 and r.std() > 0 else 0.0
