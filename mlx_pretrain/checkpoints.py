@@ -76,14 +76,16 @@ def find_checkpoint(path) -> Path:
                         "trainer.json)")
     return steps[-1][1]
 
-def load_checkpoint(path, model, opt=None) -> dict:
+def load_checkpoint(path, model, opt=None, extra_ok: bool = False) -> dict:
     """Restore model (and optimizer) from a checkpoint; checks shapes; returns the trainer state. A LoRA checkpoint
-    restores the adapters of a model that already has them (its base comes from elsewhere)."""
+    restores the adapters of a model that already has them (its base comes from elsewhere). With `extra_ok`, weights
+    the model has no place for (the value head of an RL run, when only its policy is wanted) are left out."""
     path = find_checkpoint(path)
     adapters = (path / "adapters.safetensors").is_file()
     state = check_state(read_json(path / "trainer.json"), path)
     weights = read_safetensors(path / ("adapters.safetensors" if adapters else "model.safetensors"))
     ours = dict(tree_flatten(model.trainable_parameters() if adapters else model.parameters()))
+    if extra_ok: weights = {k: v for k, v in weights.items() if k in ours}
     what = "holds adapters that do not fit this model.lora" if adapters else "is from another model shape"
     for k in sorted(set(ours) | set(weights)):
         if k not in weights or k not in ours or weights[k].shape != ours[k].shape:

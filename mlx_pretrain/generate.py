@@ -66,7 +66,7 @@ def sample_batch(model, prompts: list[list[int]], max_tokens: int, temperature: 
                  eos_id: int | None = None, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tokens (B, N), log-probabilities (B, N), lengths (B,)) of continuations of token `prompts`, sampled together;
     a row's length counts its tokens up to and including `eos`; what follows in the row is padding."""
-    B, L = len(prompts), max(map(len, prompts))
+    L = max(map(len, prompts))
     pad = [L - len(p) for p in prompts]
     keys = mx.random.split(key if key is not None else mx.random.key(0), max_tokens)
     with eval_mode(model):

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['CUSTOM_ARCHS', 'SOURCES', 'SEED_TO_ARGS', 'register_arch', 'resolve_arch', 'model_args', 'ignored_keys',
            'init_weights', 'count_params', 'memory_bytes', 'check_fits', 'build_model', 'eval_mode', 'language_tower',
-           'blocks', 'output_head', 'split_head', 'apply_freeze', 'save_model', 'load_model', 'check_context',
-           'check_vocab']
+           'blocks', 'output_head', 'split_head', 'apply_freeze', 'save_model', 'model_from_args', 'load_model',
+           'check_context', 'check_vocab']
 
 # %% ../nbs/05_models.ipynb #cd8178c0
 import dataclasses, importlib, math, os
@@ -184,14 +184,18 @@ def save_model(model: nn.Module, args: dict, path, tokenizer: Tokenizer | None =
     if tokenizer is not None: save_tokenizer(tokenizer, path, max_length)
     return path
 
+def model_from_args(args, where: str) -> nn.Module:
+    "The (lazy, uninitialised) model that `args` (what a config.json holds) describe; errors name `where`."
+    if not isinstance(args, dict): raise UserError(f"{where}: expected a JSON object of model settings")
+    _, model_cls, args_cls = resolve_arch(str(args.get("model_type", "?")))
+    return _construct(model_cls, args_cls, args, where)
+
 def load_model(path, dtype=None) -> tuple[nn.Module, dict]:
     "(model, args) from a directory with config.json and safetensors weights."
     path = Path(path)
     if not (path / "config.json").is_file(): raise UserError(f"{path}: not a model directory (no config.json)")
     args = read_json(path / "config.json")
-    if not isinstance(args, dict): raise UserError(f"{path / 'config.json'}: expected a JSON object of model settings")
-    source, model_cls, args_cls = resolve_arch(str(args.get("model_type", "?")))
-    model = _construct(model_cls, args_cls, args, f"{path / 'config.json'}")
+    model = model_from_args(args, f"{path / 'config.json'}")
     weights = {}
     for f in sorted(path.glob("model*.safetensors")): weights.update(read_safetensors(f))
     if not weights: raise UserError(f"{path}: no model*.safetensors weights")

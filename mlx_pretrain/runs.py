@@ -17,7 +17,7 @@ from .core import UserError, select_device, openblas_path
 from .files import read_json, write_json, write_text
 from .config import Config, check_name, load_config, config_dict, legacy_notes
 from .tokenizer import Tokenizer, load_tokenizer, save_tokenizer
-from .models import build_model, load_model, save_model, count_params, language_tower
+from .models import build_model, load_model, model_from_args, save_model, count_params, language_tower
 from .gguf import load_gguf
 from .lora import quantize_base, load_adapters, fuse_lora
 from .checkpoints import find_checkpoint, load_checkpoint
@@ -157,8 +157,10 @@ def versions() -> dict:
     return {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__, "tokenizers": tokenizers.__version__,
             "mlx_pretrain": __version__, "python": platform.python_version(), "blas": openblas_path or "bundled"}
 
-def write_run_files(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: dict, iters: int, start: dict | None):
-    "config.yaml, tokenizer/ and metadata.json of a run (re)starting now at `start`'s step; later metrics are dropped."
+def write_run_files(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: dict, iters: int, start: dict | None,
+                    args: dict | None = None):
+    """config.yaml, tokenizer/ and metadata.json of a run (re)starting now at `start`'s step; later metrics are dropped.
+    `args` (the model's config.json settings) go into metadata.json, so a checkpoint can be rebuilt without final/."""
     run, cfg = s.run, s.cfg
     write_text(run / "config.yaml", yaml.safe_dump(config_dict(cfg), sort_keys=False))
     if tokenizer is not None: save_tokenizer(tokenizer, run / "tokenizer", cfg.data.preprocessing.max_context_size)
@@ -171,6 +173,7 @@ def write_run_files(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: 
     meta.update(name=cfg.name, versions=versions(), device=s.device, data=data_info,
                 parameters={"total": count_params(model), "non_embedding": count_params(model, exclude_embeddings=True),
                             "trainable": count_params(model, trainable_only=True)})
+    if args: meta["model"] = args
     if tokenizer is not None:
         meta["tokenizer"] = {"vocab_size": tokenizer.vocab_size, "fingerprint": tokenizer.fingerprint}
     meta["checkpoints"] = [c for c in meta.get("checkpoints", []) if c["step"] <= step]
@@ -179,7 +182,7 @@ def write_run_files(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: 
     write_json(run / "metadata.json", meta)
 
 def begin_run(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: dict, iters: int, start: dict | None,
-              show: dict | None = None) -> RunLog:
+              show: dict | None = None, args: dict | None = None) -> RunLog:
     "Replace (with overwrite) or create the run directory, write its files and the lines logged so far; its RunLog."
     if s.action == "overwrite" and (used := [r for r in s.reads if Path(r).resolve().is_relative_to(s.run.resolve())]):
         raise UserError(f"overwrite: {s.run} holds {used[0]}, which this run reads; it cannot replace it (choose "
@@ -188,7 +191,7 @@ def begin_run(s: RunSetup, model, tokenizer: Tokenizer | None, data_info: dict, 
         if s.action == "overwrite": shutil.rmtree(s.run)
         s.run.mkdir(parents=True, exist_ok=True)
         (s.run / RUN_MARKER).touch()
-        write_run_files(s, model, tokenizer, data_info, iters, start)
+        write_run_files(s, model, tokenizer, data_info, iters, start, args)
     except OSError as e: raise UserError(f"{s.run}: cannot write the run directory ({e.strerror or e})") from None
     runlog = RunLog(s.run, show)
     for line in s.pending: runlog.log(line)
@@ -217,11 +220,14 @@ def load_pretrained(path, where: str = "--pretrained_model", _seen=()) -> tuple[
         model, args = load_model(p)
         return model, args, load_tokenizer(p)
     if (p / "trainer.json").is_file() and (run := p.parent.parent / "config.yaml").is_file():
-        cfg = load_config(run)
         tok = load_tokenizer(run.parent / "tokenizer")
-        model, args = build_model(cfg.model, tok.vocab_size, cfg.data.preprocessing.max_context_size,
-                                  log=lambda *_: None)
-        load_checkpoint(p, model)
+        if isinstance(args := read_metadata(run.parent).get("model"), dict):   # the architecture the run trained
+            model = model_from_args(args, str(run.parent / "metadata.json"))
+        else:                                            # a run from before metadata.json recorded it: pretraining's
+            cfg = load_config(run)
+            model, args = build_model(cfg.model, tok.vocab_size, cfg.data.preprocessing.max_context_size,
+                                      log=lambda *_: None)
+        load_checkpoint(p, model, extra_ok=True)         # an RL checkpoint's value head is not part of the policy
         return model, args, tok
     raise UserError(f"{where} {path}: not a run directory, a run checkpoint (checkpoints/step_N), a model directory "
                     "with config.json or a .gguf file")

@@ -117,7 +117,7 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     opt = make_optimizer(cfg, iters)
     start = resume(s, model, opt)
     show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False}), "extra": task.log_extra}
-    runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show)
+    runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show, args)
     display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels)
     train(model, opt, task.batches, loss_fn, TrainArgs.from_config(cfg, iters, task.eval_first), task.evaluate,
           s.run / "checkpoints", [runlog, display, *callbacks], start, adapter_cfg)
