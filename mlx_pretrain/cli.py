@@ -79,7 +79,8 @@ def cmd_sft(a): sft(run_config(a), a.pretrained_model, a.runs_dir, quiet=a.quiet
 REWARD_MODELS = "vader, length[:N], keyword:w1,w2, path/file.py:Class, module:Class, or a reward model's run"
 
 @command("rl", "align a model: PPO or GRPO against a reward model, PPO on scored responses, or DPO on pairs",
-         *training_args("configs/rl.yaml"), arg("--pretrained_model", "--pretrained-model", required=True, help=PRETRAINED),
+         *training_args("configs/rl.yaml"),
+         arg("--pretrained_model", "--pretrained-model", required=True, help=PRETRAINED),
          arg("--reward_model", "--reward-model", help=f"what scores responses (PPO, GRPO): {REWARD_MODELS}"))
 def cmd_rl(a):
     cfg = run_config(a)

@@ -206,8 +206,9 @@ class Rollout:
 @dataclass
 class KLControl:
     coef: Optional[float] = None             # penalty per nat of KL to the reference (default 0.05; seed: data.kl_coef)
-    estimator: Literal["k1", "k3", "full"] = "k1"  # per-token penalty: k1 = log p - log q, k3 = q/p - 1 - log(q/p) of the
-                                             # sampled token, or full: the exact KL of the next-token distributions
+    estimator: Literal["k1", "k3", "full"] = "k1"  # per-token penalty: of the sampled token k1 = log p - log q
+                                             # or k3 = q/p - 1 - log(q/p); full: the exact KL of the next-token
+                                             # distributions
     target: Optional[float] = None           # adaptive control: the KL per sequence to hold; None keeps coef fixed
     horizon: int = 10000                     # adaptive control: sequences over which coef moves by at most 20%
 

@@ -79,9 +79,11 @@ STOP_JS = """(() => {
 class LiveDisplay(Callback):
     "An ipywidgets dashboard fed by the trainer's reports; `show()` displays it (done at the start of training)."
     PANEL, DPI = (4.8, 3.2), 100                          # inches per curve panel, and pixels per inch
-    def __init__(self, sample_fn=None, panels: dict | None = None, min_interval: float = 2.0, auto_show: bool = True):
+    def __init__(self, sample_fn=None, panels: dict | None = None, min_interval: float = 2.0, auto_show: bool = True,
+                 sample_each_report: bool = False):
         import ipywidgets as w
         self.sample_fn, self.min_interval, self.auto_show = sample_fn, min_interval, auto_show
+        self.sample_each_report = sample_each_report      # a cheap sample (RL's newest answer): at every report
         self.panels = {"loss": ["train_loss", "val_loss"], **(panels or {})}
         self.bar = w.IntProgress(min=0, max=1, description="step", layout=w.Layout(width="60%"))
         self.eta, self.values, self.sample = w.HTML(), w.HTML(), w.HTML()
@@ -140,19 +142,24 @@ class LiveDisplay(Callback):
         buf = io.BytesIO(); fig.savefig(buf, format="png"); self.image.value = buf.getvalue()
         self.draws += 1
         self.next_draw = time.perf_counter() + max(self.min_interval, 50 * (time.perf_counter() - t))
-    def on_train_loss_report(self, info): self._update(info)
+    def _sample(self, step):
+        if self.sample_fn is not None and (text := self.sample_fn()) is not None:
+            self.sample.value = f"<b>sample at step {step}</b><pre>{html.escape(text)}</pre>"
+    def on_train_loss_report(self, info):
+        self._update(info)
+        if self.sample_each_report: self._sample(info["step"])
     def on_val_loss_report(self, info):
         self._update(info, force=True)
-        if self.sample_fn is not None and (text := self.sample_fn()) is not None:
-            self.sample.value = f"<b>sample at step {info['step']}</b><pre>{html.escape(text)}</pre>"
+        self._sample(info["step"])
     def on_note(self, info): self.status.value = f"<code>{html.escape(info['message'])}</code>"
     def on_train_end(self, info):
         self.draw()
         if self.kernel: self.stop_button.disabled = True
 
 # %% ../nbs/15_display.ipynb #f90d07ca
-def run_display(show: dict | None = None, quiet=False, log_format="text",
-                sample_fn: Callable | None = None, panels: dict | None = None) -> Callback:
+def run_display(show: dict | None = None, quiet=False, log_format="text", sample_fn: Callable | None = None,
+                panels: dict | None = None, sample_each_report: bool = False) -> Callback:
     "The live dashboard inside Jupyter (with a task's own `panels`), else the terminal's bar and lines (or JSON)."
-    if in_notebook() and not quiet and log_format == "text": return LiveDisplay(sample_fn=sample_fn, panels=panels)
+    if in_notebook() and not quiet and log_format == "text":
+        return LiveDisplay(sample_fn=sample_fn, panels=panels, sample_each_report=sample_each_report)
     return Console(show, quiet, log_format)

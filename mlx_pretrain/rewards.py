@@ -58,7 +58,8 @@ class Vader(RewardModel):
             raise UserError("--reward_model vader: needs the vaderSentiment package (pip install 'mlx-pretrain[rl]')"
                             ) from None
         self.analyzer = SentimentIntensityAnalyzer()
-    def compute_reward(self, prompts, responses): return [self.analyzer.polarity_scores(r)["compound"] for r in responses]
+    def compute_reward(self, prompts, responses):
+        return [self.analyzer.polarity_scores(r)["compound"] for r in responses]
 
 class Length(RewardModel):
     "1 for a response of `target` words, falling linearly to 0 at none and at twice as many."
@@ -98,7 +99,8 @@ def _user_class(spec: str) -> RewardModel:
     if not (isinstance(cls, type) and issubclass(cls, RewardModel)):
         raise UserError(f"--reward_model {spec}: {name} is not a subclass of mlx_pretrain.rewards.RewardModel")
     try: return cls()
-    except Exception as e: raise UserError(f"--reward_model {spec}: {name}() failed ({type(e).__name__}: {e})") from None
+    except Exception as e:
+        raise UserError(f"--reward_model {spec}: {name}() failed ({type(e).__name__}: {e})") from None
 
 def load_reward_model(spec: str, runs_dir="runs") -> RewardModel:
     "The reward model `--reward_model spec` names: a built-in, a user's RewardModel subclass, or a trained one."
@@ -120,7 +122,8 @@ def read_pairs(path, d: DataConfig, prompt_fn=prompt_of) -> list[tuple[str, str,
     out = []
     for i, row in read_rows(path, {}):
         where = f"{path}:{i}"
-        chosen, rejected = (require_text(row, k, f"{k} (the pair's {k} response)", where) for k in ("chosen", "rejected"))
+        chosen, rejected = (require_text(row, k, f"{k} (the pair's {k} response)", where)
+                            for k in ("chosen", "rejected"))
         if not (chosen.strip() and rejected.strip()): raise UserError(f"{where}: an empty chosen or rejected response")
         out.append((prompt_fn(row, d, where), chosen, rejected))
     return out
@@ -260,7 +263,8 @@ class TrainedReward(RewardModel):
         self.tok, self.T, self.batch_size = load_tokenizer(path), info["max_length"], batch_size
         add_score_head(self.model)
         try: self.model.score_head.load_weights(list(read_safetensors(path / "score_head.safetensors").items()))
-        except ValueError as e: raise UserError(f"{path / 'score_head.safetensors'}: does not fit the model ({e})") from None
+        except ValueError as e:
+            raise UserError(f"{path / 'score_head.safetensors'}: does not fit the model ({e})") from None
     def compute_reward(self, prompts, responses):
         seqs, out = [encode_sequence(self.tok, p, r, self.T) for p, r in zip(prompts, responses)], []
         with eval_mode(self.model):

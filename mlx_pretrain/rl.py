@@ -162,8 +162,8 @@ def _sizes(cfg: Config, grpo: bool) -> tuple[int, int, int]:
     rl, accum = cfg.rl, cfg.training.hyperparameters.gradient_accumulation_steps
     seqs, mini = rl.rollout.batch_size * (rl.grpo.group_size if grpo else 1), rl_setting(cfg, "mini_batch_size")
     if seqs % mini:
-        raise UserError(f"rl.mini_batch_size (or data.ppo_mini_batch_size) = {mini} must divide the {seqs} sequences of "
-                        f"an iteration (rl.rollout.batch_size{' × rl.grpo.group_size' if grpo else ''})")
+        raise UserError(f"rl.mini_batch_size (or data.ppo_mini_batch_size) = {mini} must divide the {seqs} "
+                        f"sequences of an iteration (rl.rollout.batch_size{' × rl.grpo.group_size' if grpo else ''})")
     if mini % accum:
         raise UserError(f"training.hyperparameters.gradient_accumulation_steps = {accum} must divide "
                         f"rl.mini_batch_size = {mini} (a step's sequences are split into that many micro-batches)")
@@ -177,11 +177,12 @@ def explained_variance(values: np.ndarray, returns: np.ndarray, mask: np.ndarray
 
 # %% ../nbs/20_rl.ipynb #7078a560
 class RLTask(Task):
-    "PPO (online, or offline on scored responses) and GRPO: rollouts as the batch source, a KL penalty to the reference."
+    "PPO (online, or offline on scored responses) and GRPO: rollouts as the batch source, a KL penalty to the start."
     eval_first = True                                     # the held-out reward and KL before the first update
     panels = {"reward": ["reward_mean", "val_reward"], "KL to the reference": ["kl", "val_kl"]}
     log_extra = ("reward_mean", "kl", "policy_loss", "value_loss", "entropy", "clip_fraction", "approx_kl")
     iteration = 0                                         # iterations whose last step has been handed out
+    sample_each_report = True                             # the display's sample is the newest answer: no cost
 
     def __init__(self, pretrained_model, reward_model: str | RewardModel | None = None):
         self.pretrained_model, self.reward_spec, self.latest = pretrained_model, reward_model, None
@@ -258,8 +259,8 @@ class RLTask(Task):
                 model.critic = fuse_lora(copy.deepcopy(model.model)).unfreeze()
             add_score_head(model, "value_head")
             critic = sum(v.size for _, v in tree_flatten(model.critic.parameters())) if "critic" in model else 0
-            s.log(f"value model: {'a separate critic of ' + format(critic, ',') + ' parameters with ' if critic else ''}"
-                  f"a linear head on the {'critic' if critic else 'policy'}'s last hidden states")
+            on = f"a separate critic of {critic:,} parameters with " if critic else ""
+            s.log(f"value model: {on}a linear head on the {'critic' if critic else 'policy'}'s last hidden states")
         s.log("reference: " + ("the base model with the adapters off" if self.cfg.model.lora else
                                "a frozen copy of the starting model"))
         common = {"temperature": rl.rollout.temperature, "clip": rl_setting(self.cfg, "clip_range"),

@@ -82,7 +82,8 @@ def fill(fmt: str, row: dict, key: str, where: str) -> str:
 def prompt_of(row: dict, d: DataConfig, where: str) -> str:
     "The prompt of a template row: the system prompt and a blank line, then data.prompt_format filled from the row."
     require_text(row, d.input_field, "data.input_field", where)
-    return (f"{d.system_prompt}\n\n" if d.system_prompt else "") + fill(d.prompt_format, row, "data.prompt_format", where)
+    system = f"{d.system_prompt}\n\n" if d.system_prompt else ""
+    return system + fill(d.prompt_format, row, "data.prompt_format", where)
 
 def read_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[int], list[bool]]]:
     "Encoded (ids, is_target) examples of an SFT JSONL file (template rows or chat rows)."

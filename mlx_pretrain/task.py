@@ -38,6 +38,7 @@ class Task(ABC):
     files = ("input_file", "validation_file", "tokenizer_path")   # data.* paths that must exist before anything runs
     panels: dict = {}                     # extra curves for the live display: {title: [metric, …]}
     log_extra: tuple = ()                 # metrics of its own shown in each report line (an RL rollout's reward)
+    sample_each_report = False            # the sample costs nothing (RL's newest answer): refresh it at every report
 
     def final_model(self, model) -> nn.Module:
         "What final/ (or adapters/) holds: the model, without the heads only training needed (RL's value head)."
@@ -118,7 +119,8 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     start = resume(s, model, opt)
     show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False}), "extra": task.log_extra}
     runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show, args)
-    display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels)
+    display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels,
+                          task.sample_each_report)
     train(model, opt, task.batches, loss_fn, TrainArgs.from_config(cfg, iters, task.eval_first), task.evaluate,
           s.run / "checkpoints", [runlog, display, *callbacks], start, adapter_cfg)
     final = task.final_model(model)
