@@ -7,9 +7,9 @@ __all__ = ['RL_TWINS', 'MAX_COUNT', 'COUNT', 'STEPS', 'RANGES', 'NAME_LIMIT', 'L
            'MAX_YAML_VALUES', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dimensions', 'Attention',
            'Normalization', 'Rope', 'Misc', 'Freeze', 'LoraConfig', 'ModelConfig', 'Hyperparameters', 'Scheduler',
            'Optimization', 'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig',
-           'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig', 'rl_setting', 'Config', 'ConfigError', 'from_dict',
-           'check_ranges', 'check_name', 'check_special_tokens', 'validate', 'legacy_notes', 'read_text', 'set_key',
-           'parse_yaml', 'load_config', 'config_dict']
+           'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig', 'rl_setting', 'EvaluationConfig', 'VLMEvaluationConfig',
+           'Config', 'ConfigError', 'from_dict', 'check_ranges', 'check_name', 'check_special_tokens', 'validate',
+           'legacy_notes', 'read_text', 'set_key', 'parse_yaml', 'load_config', 'config_dict']
 
 # %% ../nbs/02_config.ipynb #789d501f
 import dataclasses, difflib, math, types, typing
@@ -256,6 +256,24 @@ def rl_setting(c, name: str):
     return default
 
 @dataclass
+class EvaluationConfig:
+    bleu: bool = False                       # SFT: at each validation, BLEU of greedy answers to held-out prompts
+    bleu_examples: int = 64                  # how many held-out rows are answered for it (the first N)
+    max_new_tokens: int = 64                 # answer length limit, in tokens
+    verbose_metrics_logging: bool = False    # also the original project's line in log.txt:
+                                             # "Step N validation metrics: ppl=…, bpb=…, bleu=…"
+
+@dataclass
+class VLMEvaluationConfig:                   # the original project's vision-language metrics (nbs/10_metrics)
+    enable_retrieval_metrics: bool = False   # image-text retrieval Recall@K
+    retrieval_k_values: list = field(default_factory=lambda: [1, 5, 10])
+    enable_vqa_metrics: bool = False         # VQA accuracy
+    enable_captioning_metrics: bool = False  # BLEU of generated captions
+    enable_classification_metrics: bool = False  # zero-shot classification
+    classification_categories: Optional[list] = None  # class names for it
+    verbose_metrics_logging: bool = False
+
+@dataclass
 class Config:
     name: str = ""                           # run name: outputs go to runs/<name>/ (required)
     overwrite: bool = False                  # replace an existing runs/<name>/ (never happens otherwise)
@@ -265,7 +283,9 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
-    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/20_rl.ipynb
+    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/22_rl.ipynb
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)          # text metrics at validation
+    vlm_evaluation: VLMEvaluationConfig = field(default_factory=VLMEvaluationConfig)  # needs a vision-language model
 
 # %% ../nbs/02_config.ipynb #98747198
 class ConfigError(UserError):
@@ -356,7 +376,8 @@ RANGES: dict[str, tuple] = {   # every numeric key -> (test, what it must be); a
     "rl.vf_coef": _range(0, 1000), "rl.entropy_coef": _range(0, 1000), "rl.eval_prompts": COUNT,
     "rl.kl.coef": _range(0, 1000), "rl.kl.target": _range(0, lo_open=True), "rl.kl.horizon": _range(1, 10**9),
     "rl.grpo.group_size": _range(2, 1024), "rl.grpo.beta": _range(0, 1000),
-    "rl.dpo.beta": _range(0, 1000, lo_open=True), "rl.dpo.label_smoothing": _range(0, 0.5, hi_open=True)}
+    "rl.dpo.beta": _range(0, 1000, lo_open=True), "rl.dpo.label_smoothing": _range(0, 0.5, hi_open=True),
+    "evaluation.bleu_examples": COUNT, "evaluation.max_new_tokens": COUNT}
 
 def _value(obj, dotted: str):
     "The value at a dotted key, or None where a section on the way is unset (model.lora)."
@@ -428,6 +449,20 @@ def _check_relations(c: Config):
         if _value(c, seed) is not None and _value(c, ours) is not None:
             raise ConfigError(tuple(seed.split(".")), f"set either {seed} (the original project's key) or {ours}, "
                               "not both")
+    v = c.vlm_evaluation
+    ks = v.retrieval_k_values
+    if not (isinstance(ks, list) and ks and all(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= MAX_COUNT
+                                               for k in ks)):
+        raise ConfigError(("vlm_evaluation", "retrieval_k_values"), f"must be a list of positive integers, got {ks!r}")
+    cats = v.classification_categories
+    if cats is not None and not (isinstance(cats, list) and cats and all(isinstance(x, str) and x for x in cats)):
+        raise ConfigError(("vlm_evaluation", "classification_categories"),
+                          f"must be a list of class names, got {cats!r}")
+    for k in ("enable_retrieval_metrics", "enable_vqa_metrics", "enable_captioning_metrics",
+              "enable_classification_metrics"):
+        if getattr(v, k):                    # refused, not ignored: the metrics exist, the models to feed them not yet
+            raise ConfigError(("vlm_evaluation", k), "needs a vision-language model, and this version trains text "
+                              "models only (the metric itself is in mlx_pretrain.metrics)")
     b = t.optimization.betas
     if not (isinstance(b, list) and len(b) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                                         and 0 <= x < 1 for x in b)):
