@@ -1,5 +1,5 @@
 """RoPE on the q (or k) projection of one attention layer, as the model computes it: `mx.fast.rope` on the transposed
-(B, H, T, D) view (mlx-lm's way) against our `RoPEKernel` (nbs/06_kernels.ipynb: one CUDA kernel that rotates the
+(B, H, T, D) view (mlx-lm's way) against our `RoPEKernel` (nbs/07_kernels.ipynb: one CUDA kernel that rotates the
 projection's (B, T, H, D) rows and leaves them in that layout; what `train` runs on CUDA) and two rewrites tried on
 the H200 and not kept: `RowRoPE` (every (batch, position, head) row rotated as a length-1 sequence with its position
 as offset, so the kernel reads the projection's contiguous layout) and `FusedRoPE` (x·cos + swap(x)·(−sin, sin) as elementwise arithmetic that

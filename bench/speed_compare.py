@@ -126,7 +126,7 @@ def measured_peak_tflops(dtype):
     return 5 * 2 * n ** 3 / (time.perf_counter() - t) / 1e12
 
 def run_ours_plain(s, a):
-    "Our loop with our CUDA kernels off (nbs/06_kernels.ipynb): what they are worth."
+    "Our loop with our CUDA kernels off (nbs/07_kernels.ipynb): what they are worth."
     os.environ["MLX_PRETRAIN_KERNELS"] = "0"
     return run_ours(s, a)
 

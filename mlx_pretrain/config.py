@@ -264,7 +264,7 @@ class EvaluationConfig:
                                              # "Step N validation metrics: ppl=…, bpb=…, bleu=…"
 
 @dataclass
-class VLMEvaluationConfig:                   # the original project's vision-language metrics (nbs/11_metrics)
+class VLMEvaluationConfig:                   # the original project's vision-language metrics (nbs/12_metrics)
     enable_retrieval_metrics: bool = False   # image-text retrieval Recall@K
     retrieval_k_values: list = field(default_factory=lambda: [1, 5, 10])
     enable_vqa_metrics: bool = False         # VQA accuracy
@@ -283,7 +283,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
-    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/23_rl.ipynb
+    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/24_rl.ipynb
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)          # text metrics at validation
     vlm_evaluation: VLMEvaluationConfig = field(default_factory=VLMEvaluationConfig)  # needs a vision-language model
 
