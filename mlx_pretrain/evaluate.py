@@ -10,11 +10,12 @@ __all__ = ['METRICS', 'EVAL_MARK', 'check_metrics', 'rows_kind', 'response_examp
 from pathlib import Path
 import numpy as np
 from .core import UserError
-from .config import DataConfig, load_config
+from .config import MAX_COUNT, DataConfig, load_config
 from .data import PackedSequences, read_rows, tokenize_jsonl
 from .files import read_json, write_json
 from .generate import greedy_answers
 from .losses import evaluate_lm
+from .models import check_fits
 from .metrics import bleu
 from .runs import find_run, load_pretrained
 from .sft import answer_rows, encode_row, pack_examples
@@ -51,8 +52,8 @@ def response_examples(path, d: DataConfig, tok: Tokenizer) -> list[tuple[list[in
 
 # %% ../nbs/22_evaluate.ipynb #8ff59cb1
 def _positive(v, name: str):
-    if v is not None and (not isinstance(v, int) or v < 1):
-        raise UserError(f"{name}: expected a positive integer, got {v}")
+    if v is not None and (not isinstance(v, int) or not 1 <= v <= MAX_COUNT):
+        raise UserError(f"{name}: expected a positive integer up to {MAX_COUNT:,}, got {v}")
 
 def evaluate_model(model, tok: Tokenizer, path, d: DataConfig | None = None, metrics=None, context: int = 512,
                    batch_size: int = 8, max_new_tokens: int = 64, limit: int | None = None) -> dict:
@@ -66,6 +67,8 @@ def evaluate_model(model, tok: Tokenizer, path, d: DataConfig | None = None, met
     if "bleu" in metrics and kind == "text":
         raise UserError(f"{path}: bleu needs prompt/response rows ({d.input_field!r} and {d.output_field!r}, or "
                         f"'messages'); its first row has a {d.text_field!r} text field")
+    check_fits(4 * batch_size * context * tok.vocab_size, f"the logits of {batch_size} x {context} tokens over "
+               f"{tok.vocab_size:,} token ids (float32)", "--batch-size x --context")
     out = {}
     if {"perplexity", "bits_per_byte"} & set(metrics):
         if kind == "text":
