@@ -283,7 +283,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
-    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/24_rl.ipynb
+    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/25_rl.ipynb
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)          # text metrics at validation
     vlm_evaluation: VLMEvaluationConfig = field(default_factory=VLMEvaluationConfig)  # needs a vision-language model
 
