@@ -7,13 +7,13 @@ __all__ = ['CACHE_VERSION', 'IGNORE', 'read_rows', 'read_jsonl', 'TokenData', 't
            'split_tail', 'PackedSequences', 'window_order', 'iterate_batches', 'eval_batches']
 
 # %% ../nbs/04_data.ipynb #7824144d
-import hashlib, json, shutil, time
+import hashlib, json, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 import numpy as np
 from .core import UserError, cache_dir
-from .files import clean_stale, entry_ok, file_digest, write_entry
+from .files import entry_ready, file_digest, write_entry
 from .tokenizer import Tokenizer
 
 # %% ../nbs/04_data.ipynb #bbb6d4f1
@@ -82,14 +82,10 @@ def tokenize_jsonl(path, text_field: str, tok: Tokenizer, log: Callable = print)
     field_hash = hashlib.sha256(text_field.encode()).hexdigest()[:8]
     key = f"v{CACHE_VERSION}-{file_digest(path)}-{tok.fingerprint}-{field_hash}"
     d = cache_dir("tokens") / key
-    clean_stale(d.parent)
-    if entry_ok(d):
+    if entry_ready(d, log, "tokenizing again"):
         data = TokenData(np.load(d / "tokens.npy", mmap_mode="r"), np.load(d / "offsets.npy"))
         log(f"{path}: tokenization cache hit ({data.n_docs:,} documents, {len(data):,} tokens, {d})")
         return data
-    if d.exists():
-        log(f"note: {d}: cache entry damaged or incomplete; tokenizing again")
-        shutil.rmtree(d, ignore_errors=True)
     t0 = time.time()
     data = tokenize_documents((t for _, t in read_jsonl(path, text_field)), tok)
     write_entry(d, lambda tmp: (np.save(tmp / "tokens.npy", data.tokens), np.save(tmp / "offsets.npy", data.offsets)))

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MANIFEST', 'fsync_path', 'replacing', 'write_json', 'write_text', 'save_safetensors', 'read_json', 'read_safetensors',
-           'file_digest', 'write_entry', 'entry_ok', 'clean_stale']
+           'file_digest', 'write_entry', 'entry_ok', 'clean_stale', 'entry_ready']
 
 # %% ../nbs/01_files.ipynb #996d8ba5
 import hashlib, json, os, re, shutil
@@ -103,3 +103,14 @@ def clean_stale(directory) -> list[str]:
             if (m := re.fullmatch(r".+\.tmp(\d+)", p.name)) and not _alive(int(m[1]))]
     for p in gone: shutil.rmtree(p, ignore_errors=True)
     return [p.name for p in gone]
+
+def entry_ready(path, log: Callable, redo: str) -> bool:
+    """Whether cache entry `path` is whole and can be read. A damaged one is removed (saying so, and that the
+    caller will `redo` it), so that the caller's `write_entry` can put a whole one in its place."""
+    path = Path(path)
+    clean_stale(path.parent)
+    if entry_ok(path): return True
+    if path.exists():
+        log(f"note: {path}: cache entry damaged or incomplete; {redo}")
+        shutil.rmtree(path, ignore_errors=True)
+    return False

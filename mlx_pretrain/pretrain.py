@@ -6,10 +6,10 @@
 __all__ = ['DEFAULT_VOCAB', 'vocab_size', 'train_tokenizer', 'get_tokenizer', 'get_data', 'PretrainTask', 'pretrain']
 
 # %% ../nbs/21_pretrain.ipynb #5113a380
-import hashlib, json, shutil, time
+import hashlib, json, time
 from pathlib import Path
 from .core import UserError, cache_dir
-from .files import clean_stale, entry_ok, file_digest, write_entry
+from .files import entry_ready, file_digest, write_entry
 from .config import Config
 from .tokenizer import Tokenizer, train_bpe, load_tokenizer, save_tokenizer
 from .data import read_jsonl, tokenize_jsonl, split_tail, PackedSequences, TokenData
@@ -49,12 +49,8 @@ def get_tokenizer(cfg: Config, run_dir: Path, action: str, log=print) -> Tokeniz
         return tok
     key = f"v2-{file_digest(d.input_file)}-{d.text_field}-{vocab_size(cfg)}-{json.dumps(sp, sort_keys=True)}"
     cached = cache_dir("tokenizers") / hashlib.sha256(key.encode()).hexdigest()[:16]
-    clean_stale(cached.parent)
-    if entry_ok(cached):
+    if entry_ready(cached, log, "training the tokenizer again"):
         log(f"tokenizer: cache hit ({cached})"); return load_tokenizer(cached, sp)
-    if cached.exists():
-        log(f"note: {cached}: cache entry damaged or incomplete; training the tokenizer again")
-        shutil.rmtree(cached, ignore_errors=True)
     tok = train_tokenizer(cfg, log)
     write_entry(cached, lambda tmp: save_tokenizer(tok, tmp))
     return tok

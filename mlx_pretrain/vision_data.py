@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 from .core import UserError, cache_dir
-from .files import clean_stale, entry_ok, file_digest, read_json, write_entry
+from .files import entry_ready, file_digest, read_json, write_entry
 from .data import read_rows
 
 # %% ../nbs/05_vision_data.ipynb #7ac64660
@@ -115,8 +115,7 @@ def load_images(paths: list, prep: ImagePreprocess, where: list[str] | None = No
     digests = [file_digest(p) if Path(p).is_file() else "" for p in paths]
     key = hashlib.sha256(json.dumps([IMAGE_CACHE_VERSION, prep.fingerprint(), digests]).encode()).hexdigest()[:24]
     d = cache_dir("images") / key
-    clean_stale(d.parent)
-    if entry_ok(d):
+    if entry_ready(d, log, "decoding again"):
         log(f"images: cache hit ({len(paths):,} images, {d})")
         return np.load(d / "images.npy")
     arrays = np.zeros((len(paths), prep.height, prep.width, 3), np.float16)
