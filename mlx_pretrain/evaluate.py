@@ -63,7 +63,8 @@ def evaluate_model(model, tok: Tokenizer, path, d: DataConfig | None = None, met
     for v, n in ((context, "--context"), (batch_size, "--batch-size"), (max_new_tokens, "--max-new-tokens"),
                  (limit, "--limit")): _positive(v, n)
     kind = rows_kind(path, d)
-    metrics = check_metrics(metrics or (["perplexity", "bits_per_byte"] + ["bleu"] * (kind == "answers")))
+    metrics = check_metrics(["perplexity", "bits_per_byte"] + ["bleu"] * (kind == "answers") if metrics is None
+                            else metrics)
     if "bleu" in metrics and kind == "text":
         raise UserError(f"{path}: bleu needs prompt/response rows ({d.input_field!r} and {d.output_field!r}, or "
                         f"'messages'); its first row has a {d.text_field!r} text field")
@@ -110,7 +111,8 @@ def evaluate_saved(model_path, data, runs_dir="runs", metrics=None, out=None, wh
     path = find_run(model_path, runs_dir, where)
     model, _, tok = load_pretrained(path, where)
     d, run_context = run_data_config(path)
-    r = evaluate_model(model, tok, data, d, metrics, context or run_context or 512, **kwargs)
+    context = context if context is not None else run_context or 512
+    r = evaluate_model(model, tok, data, d, metrics, context, **kwargs)
     result = {"written_by": EVAL_MARK, "model": str(path), "data": str(data)} | r
     if out is not None:
         try: write_json(out, result)

@@ -10,6 +10,7 @@ import math
 from functools import partial
 from typing import Callable
 import numpy as np
+from .core import UserError
 from .data import IGNORE, PackedSequences, eval_batches
 from .models import eval_mode, output_head, split_head
 import mlx.core as mx
@@ -106,5 +107,6 @@ def evaluate_lm(model, seqs: PackedSequences, batch_size: int, token_bytes: np.n
             tot = [a + b for a, b in zip(tot, sums(mx.array(x), mx.array(y)))]
             mx.eval(tot)
     s, n, nbytes = (v.item() for v in tot)
+    if n == 0: raise UserError("validation: no token to score (every target was cut off by the context or ignored)")
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1),
             "val_tokens": n}
