@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['RL_TWINS', 'MAX_COUNT', 'COUNT', 'STEPS', 'RANGES', 'NAME_LIMIT', 'LEGACY_KEYS', 'MAX_CONFIG_BYTES',
-           'MAX_YAML_VALUES', 'Preprocessing', 'TokenizerConfig', 'DataConfig', 'Dimensions', 'Attention',
-           'Normalization', 'Rope', 'Misc', 'Freeze', 'LoraConfig', 'ModelConfig', 'Hyperparameters', 'Scheduler',
-           'Optimization', 'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig', 'SystemConfig', 'ResumeConfig',
-           'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig', 'rl_setting', 'EvaluationConfig', 'VLMEvaluationConfig',
-           'Config', 'ConfigError', 'from_dict', 'check_ranges', 'check_name', 'check_special_tokens', 'validate',
-           'legacy_notes', 'read_text', 'set_key', 'parse_yaml', 'load_config', 'config_dict']
+           'MAX_YAML_VALUES', 'Preprocessing', 'TokenizerConfig', 'MultimodalLoss', 'DataConfig', 'Dimensions',
+           'Attention', 'Normalization', 'Rope', 'Misc', 'Freeze', 'LoraConfig', 'VisionConfig', 'ModelConfig',
+           'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig',
+           'SystemConfig', 'ResumeConfig', 'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig', 'rl_setting',
+           'EvaluationConfig', 'VLMEvaluationConfig', 'Config', 'ConfigError', 'from_dict', 'check_ranges',
+           'check_name', 'check_special_tokens', 'validate', 'legacy_notes', 'read_text', 'set_key', 'parse_yaml',
+           'load_config', 'config_dict']
 
 # %% ../nbs/02_config.ipynb #789d501f
 import dataclasses, difflib, math, types, typing
@@ -31,6 +32,18 @@ class TokenizerConfig:
     normal_vocab_size: Optional[int] = None  # seed key: vocabulary without the special tokens
     # pad, bos, eos + any extra
     special_tokens: dict = field(default_factory=lambda: {"pad": "<pad>", "bos": "<bos>", "eos": "<eos>"})
+
+@dataclass
+class MultimodalLoss:                        # vision-language runs (nbs/23_vlm): the seed's keys
+    lm_loss_weight: float = 1.0              # next-token loss on the text (captions, answers); always on
+    enable_contrastive_loss: bool = False    # symmetric InfoNCE of pooled image and caption embeddings
+    contrastive_loss_weight: float = 0.5
+    contrastive_loss_temperature: float = 0.07  # the starting temperature; the logit scale 1/T is learned (max 100)
+    enable_matching_loss: bool = False       # image-text matching on the fused sequence, hard negatives
+    matching_loss_weight: float = 0.5
+    warmup_steps: int = 100                  # the contrastive and matching weights rise from 0 over these steps
+                                             # (a guard against contrastive collapse)
+    verbose_loss_logging: bool = False       # each component and its weighted share in the log and the dashboard
 
 @dataclass
 class DataConfig:
@@ -55,6 +68,14 @@ class DataConfig:
     ppo_mini_batch_size: Optional[int] = None  # seed's spelling of rl.mini_batch_size
     kl_coef: Optional[float] = None          # seed's spelling of rl.kl.coef
     clip_range: Optional[float] = None       # seed's spelling of rl.clip_range
+    # vision-language training (nbs/23_vlm): rows {"text": …, "images": [paths relative to the JSONL file]} (captions)
+    # or the prompt/response fields above with "images" (questions: the loss on the answer only)
+    is_vision_language: bool = False         # train and fine-tune a model that reads images
+    image_field: str = "images"              # JSON key holding each row's image paths
+    max_images_per_sample: int = 1           # more images in a row: an error, or the first N with overlong_images
+    overlong_images: Literal["error", "first"] = "error"
+    image_processor_path: Optional[str] = None  # an HF preprocessor_config.json (size, mean, std); None: the model's
+    multimodal_loss: MultimodalLoss = field(default_factory=MultimodalLoss)
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
 
@@ -112,6 +133,17 @@ class LoraConfig:
                                              # mlx-lm does
 
 @dataclass
+class VisionConfig:                          # model.architecture vlm: our small VLM (nbs/13_vlm_models)
+    image_size: int = 64                     # square input images, pixels
+    patch_size: int = 8                      # ViT patch side
+    hidden_size: int = 96                    # vision transformer width
+    num_layers: int = 2
+    num_heads: int = 4
+    pool: int = 2                            # pool x pool patch vectors averaged into one image token
+    embed_dim: int = 128                     # contrastive embedding size
+    text_architecture: str = "llama"         # the language tower (any mlx-lm architecture), sized by model.dimensions
+
+@dataclass
 class ModelConfig:
     architecture: str = "llama"              # model_type, e.g. llama, qwen2, or one registered with register_arch
     model_source: Optional[Literal["custom", "mlx_lm"]] = None  # where to find it; None tries custom, then mlx_lm
@@ -122,6 +154,7 @@ class ModelConfig:
     misc: Misc = field(default_factory=Misc)
     freeze: Freeze = field(default_factory=Freeze)  # fine-tuning: what stays fixed
     lora: Optional[LoraConfig] = None        # set to train low-rank adapters instead of the weights
+    vision: VisionConfig = field(default_factory=VisionConfig)  # architecture vlm only
 
 # %% ../nbs/02_config.ipynb #eecdc48b
 @dataclass
@@ -271,7 +304,8 @@ class VLMEvaluationConfig:                   # the original project's vision-lan
     enable_captioning_metrics: bool = False  # BLEU of generated captions
     enable_classification_metrics: bool = False  # zero-shot classification
     classification_categories: Optional[list] = None  # class names for it
-    verbose_metrics_logging: bool = False
+    verbose_metrics_logging: bool = False    # also the line "Step N validation metrics: vqa_accuracy=…, …"
+    max_examples: Optional[int] = None       # answer, caption and retrieve at most this many validation rows
 
 @dataclass
 class Config:
@@ -283,7 +317,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
-    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/25_rl.ipynb
+    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/26_rl.ipynb
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)          # text metrics at validation
     vlm_evaluation: VLMEvaluationConfig = field(default_factory=VLMEvaluationConfig)  # needs a vision-language model
 
@@ -377,7 +411,15 @@ RANGES: dict[str, tuple] = {   # every numeric key -> (test, what it must be); a
     "rl.kl.coef": _range(0, 1000), "rl.kl.target": _range(0, lo_open=True), "rl.kl.horizon": _range(1, 10**9),
     "rl.grpo.group_size": _range(2, 1024), "rl.grpo.beta": _range(0, 1000),
     "rl.dpo.beta": _range(0, 1000, lo_open=True), "rl.dpo.label_smoothing": _range(0, 0.5, hi_open=True),
-    "evaluation.bleu_examples": COUNT, "evaluation.max_new_tokens": COUNT}
+    "evaluation.bleu_examples": COUNT, "evaluation.max_new_tokens": COUNT,
+    "data.max_images_per_sample": _range(1, 1024), "data.multimodal_loss.lm_loss_weight": _range(0, 1000),
+    "data.multimodal_loss.contrastive_loss_weight": _range(0, 1000),
+    "data.multimodal_loss.contrastive_loss_temperature": _range(0, 100, lo_open=True),
+    "data.multimodal_loss.matching_loss_weight": _range(0, 1000), "data.multimodal_loss.warmup_steps": _range(0, 10**9),
+    "model.vision.image_size": _range(2, 4096), "model.vision.patch_size": _range(1, 4096),
+    "model.vision.hidden_size": COUNT, "model.vision.num_layers": _range(1, 10_000),
+    "model.vision.num_heads": _range(1, 10_000), "model.vision.pool": _range(1, 4096), "model.vision.embed_dim": COUNT,
+    "vlm_evaluation.max_examples": COUNT}
 
 def _value(obj, dotted: str):
     "The value at a dotted key, or None where a section on the way is unset (model.lora)."
@@ -460,9 +502,16 @@ def _check_relations(c: Config):
                           f"must be a list of class names, got {cats!r}")
     for k in ("enable_retrieval_metrics", "enable_vqa_metrics", "enable_captioning_metrics",
               "enable_classification_metrics"):
-        if getattr(v, k):                    # refused, not ignored: the metrics exist, the models to feed them not yet
-            raise ConfigError(("vlm_evaluation", k), "needs a vision-language model, and this version trains text "
-                              "models only (the metric itself is in mlx_pretrain.metrics)")
+        if getattr(v, k) and not c.data.is_vision_language:     # refused, not ignored
+            raise ConfigError(("vlm_evaluation", k), "needs a vision-language run (data.is_vision_language: true)")
+    if v.enable_classification_metrics:      # the metric exists (zero_shot_accuracy); labelled image rows do not yet
+        raise ConfigError(("vlm_evaluation", "enable_classification_metrics"), "zero-shot classification needs a "
+                          "class label per image, which the image rows cannot give yet; use the retrieval metrics "
+                          "(image → caption Recall@K over the distinct captions) instead")
+    ml = c.data.multimodal_loss
+    if (ml.enable_contrastive_loss or ml.enable_matching_loss) and not c.data.is_vision_language:
+        raise ConfigError(("data", "multimodal_loss"), "the contrastive and matching losses need a vision-language "
+                          "run (data.is_vision_language: true)")
     b = t.optimization.betas
     if not (isinstance(b, list) and len(b) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                                         and 0 <= x < 1 for x in b)):

@@ -16,16 +16,22 @@ import mlx.core as mx
 # %% ../nbs/17_generate.ipynb #bdc5a02c
 def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, temperature: float = 0.8,
                     top_p: float = 0.0, top_k: int = 0, min_p: float = 0.0, repetition_penalty: float | None = None,
-                    seed: int | None = None) -> Iterator[int]:
-    "Yield the ids that continue `(bos +) prompt`, stopping before eos or after `max_tokens` ids."
+                    seed: int | None = None, images: mx.array | None = None) -> Iterator[int]:
+    """Yield the ids that continue `(bos +) prompt`, stopping before eos or after `max_tokens` ids; `images` (1, H, W,
+    3) go where a vision-language model puts them."""
     from mlx_lm.generate import generate_step
     from mlx_lm.sample_utils import make_sampler, make_logits_processors
     if seed is not None: mx.random.seed(seed)
     sampler = make_sampler(temp=temperature, top_p=top_p, min_p=min_p, top_k=top_k)
     procs = make_logits_processors(repetition_penalty=repetition_penalty) if repetition_penalty else None
-    prompt_ids = mx.array([*tok.bos_prefix, *tok.encode(prompt)])
+    prompt_ids, embeddings = mx.array([*tok.bos_prefix, *tok.encode(prompt)]), None
+    if images is not None:
+        if not hasattr(model, "fused"): raise UserError("images: this model reads text only")
+        embeddings = model.fused(prompt_ids[None], mx.array(images))[0]          # (fused length, D): the prefill's input
+        prompt_ids = mx.zeros(embeddings.shape[0], mx.int32)          # stand-ins, one per fused position
     with eval_mode(model):                                # no dropout while sampling
-        for t, _ in generate_step(prompt_ids, model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs):
+        for t, _ in generate_step(prompt_ids, model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs,
+                                  input_embeddings=embeddings):
             if int(t) == tok.eos_id: return
             yield int(t)
 
@@ -63,17 +69,20 @@ def _draw(logits, temperature: float, top_p: float, key):
 CHECK_EVERY = 8      # sample_batch reads whether every row has ended only every 8 tokens
 
 def sample_batch(model, prompts: list[list[int]], max_tokens: int, temperature: float = 1.0, top_p: float = 1.0,
-                 eos_id: int | None = None, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 eos_id: int | None = None, key=None,
+                 input_embeddings: mx.array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tokens (B, N), log-probabilities (B, N), lengths (B,)) of continuations of token `prompts`, sampled together;
-    a row's length counts its tokens up to and including `eos`; what follows in the row is padding."""
+    a row's length counts its tokens up to and including `eos`; what follows in the row is padding. A vision-language
+    model's prompts come as `input_embeddings` (B, L, D), left-padded like the prompts (whose ids then do not matter)."""
     L = max(map(len, prompts))
     pad = [L - len(p) for p in prompts]
     keys = mx.random.split(key if key is not None else mx.random.key(0), max_tokens)
     with eval_mode(model):
         cache = batch_cache(model, pad)
         x = mx.array([[0] * q + list(p) for q, p in zip(pad, prompts)])
-        if L > 1: model(x[:, :-1], cache=cache)         # fills the cache; its logits are never evaluated (lazy)
-        tok, logp = _draw(model(x[:, -1:], cache=cache)[:, -1, :], temperature, top_p, keys[0])
+        e = (lambda s: {"input_embeddings": input_embeddings[:, s]}) if input_embeddings is not None else lambda s: {}
+        if L > 1: model(x[:, :-1], cache=cache, **e(slice(None, -1)))  # fills the cache; its logits are never used
+        tok, logp = _draw(model(x[:, -1:], cache=cache, **e(slice(-1, None)))[:, -1, :], temperature, top_p, keys[0])
         toks, logps = [tok], [logp]
         ended = toks[0] == eos_id if eos_id is not None else None
         mx.async_eval(tok, logp)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['recall_at_k', 'vqa_punctuation', 'vqa_normalize', 'check_references', 'vqa_score', 'vqa_accuracy', 'bleu',
-           'class_embeddings', 'zero_shot_accuracy']
+           'class_embeddings', 'zero_shot_accuracy', 'caption_recall']
 
 # %% ../nbs/12_metrics.ipynb #5260a465
 import re
@@ -170,3 +170,17 @@ def zero_shot_accuracy(image_emb, labels, class_emb, ks=(1, 5)) -> dict[str, flo
     out = {f"top{k}": float((rank < k).mean()) for k in ks}
     per = {f"class_{c}": float((rank[labels == c] == 0).mean()) for c in np.unique(labels)}
     return out | per | {"mean_per_class": float(np.mean(list(per.values())))}
+
+# %% ../nbs/12_metrics.ipynb #7fe31abc
+def caption_recall(image_emb, labels, caption_emb, ks=(1, 5)) -> dict[str, float]:
+    """`i2t_recall@K`, `t2i_recall@K` and their mean `mean_recall` when many images share a caption: image `i`'s
+    caption is `labels[i]`, an index into the distinct `caption_emb`; captions no image has are left out of t2i."""
+    zs = zero_shot_accuracy(image_emb, labels, caption_emb, ks)          # checks the shapes and labels too
+    img, txt, labels = _unit(image_emb, "image embeddings"), _unit(caption_emb, "caption embeddings"), np.asarray(labels)
+    s = np.array(txt @ img.T)                                            # (captions, images)
+    used = np.unique(labels)
+    best = np.array([s[c, labels == c].max() for c in used])
+    rank = ((s[used] >= best[:, None]) & (labels[None] != used[:, None])).sum(1)
+    out = {f"i2t_recall@{k}": zs[f"top{k}"] for k in _check_ks(ks, txt.shape[0], "captions")}
+    out |= {f"t2i_recall@{k}": float((rank < k).mean()) for k in _check_ks(ks, img.shape[0], "images")}
+    return out | {"mean_recall": float(np.mean(list(out.values())))}

@@ -65,14 +65,15 @@ def weighted_total(components: dict[str, mx.array], weights: dict[str, float]) -
     shares = {f"{k}_share": weights[k] * v / mx.maximum(mx.abs(total), 1e-12) for k, v in components.items()}
     return total, {**components, **shares}
 
-def collapsed_loss(caption_ids) -> float:
+def collapsed_loss(caption_ids: mx.array) -> mx.array:
     "The contrastive loss when every embedding is the same: mean over pairs of ln B − ln |positives|."
-    ids = list(map(int, caption_ids))
-    return sum(math.log(len(ids)) - math.log(ids.count(i)) for i in ids) / len(ids)
+    ids = mx.array(caption_ids)
+    positives = (ids[:, None] == ids[None, :]).sum(1).astype(mx.float32)
+    return (math.log(ids.shape[0]) - mx.log(positives)).mean()
 
-def collapse_note(loss: float, caption_ids, step: int, tol: float = 1e-3) -> str | None:
-    "A warning when the contrastive loss sits at its collapsed value (all embeddings equal), else None."
-    at = collapsed_loss(caption_ids)
-    if abs(loss - at) > tol * max(at, 1): return None
-    return (f"warning: step {step}: the contrastive loss {loss:.4f} is at its collapsed value {at:.4f} (all image and "
-            "text embeddings alike); raise training.scheduler.warmup_steps or lower the learning rate")
+def collapse_note(loss: float, collapsed: float, step: int, tol: float = 1e-3) -> str | None:
+    "A warning when the contrastive loss sits at its `collapsed` value (all embeddings equal), else None."
+    if abs(loss - collapsed) > tol * max(collapsed, 1): return None
+    return (f"warning: step {step}: the contrastive loss {loss:.4f} is at its collapsed value {collapsed:.4f} (all "
+            "image and text embeddings alike); raise data.multimodal_loss.warmup_steps or "
+            "training.scheduler.warmup_steps, or lower the learning rate")

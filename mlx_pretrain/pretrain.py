@@ -8,6 +8,7 @@ __all__ = ['DEFAULT_VOCAB', 'vocab_size', 'train_tokenizer', 'get_tokenizer', 'g
 # %% ../nbs/21_pretrain.ipynb #5113a380
 import hashlib, json, time
 from pathlib import Path
+from typing import Callable, Iterable
 from .core import UserError, cache_dir
 from .files import entry_ready, file_digest, write_entry
 from .config import Config
@@ -25,17 +26,20 @@ def vocab_size(cfg: Config) -> int:
     if t.vocab_size: return t.vocab_size
     return t.normal_vocab_size + len(set(t.special_tokens.values())) if t.normal_vocab_size else DEFAULT_VOCAB
 
-def train_tokenizer(cfg: Config, log=print) -> Tokenizer:
-    "A byte-level BPE of the configured size, trained on data.input_file."
+def train_tokenizer(cfg: Config, log=print, texts: Callable[[], Iterable[str]] | None = None) -> Tokenizer:
+    "A byte-level BPE of the configured size, trained on data.input_file's texts (or those `texts()` gives)."
     d, t0 = cfg.data, time.time()
-    tok = train_bpe((t for _, t in read_jsonl(d.input_file, d.text_field)), vocab_size(cfg), d.tokenizer.special_tokens)
+    docs = texts() if texts else (t for _, t in read_jsonl(d.input_file, d.text_field))
+    tok = train_bpe(docs, vocab_size(cfg), d.tokenizer.special_tokens)
     log(f"tokenizer: trained a byte-level BPE with {tok.vocab_size} tokens on {d.input_file} "
         f"in {time.time() - t0:.1f}s")
     return tok
 
-def get_tokenizer(cfg: Config, run_dir: Path, action: str, log=print) -> Tokenizer:
+def get_tokenizer(cfg: Config, run_dir: Path, action: str, log=print,
+                  texts: Callable[[], Iterable[str]] | None = None, kind: str = "text") -> Tokenizer:
     """The run's tokenizer: data.tokenizer_path's (trained and saved there first if that path does not exist yet), the
-    run's own (resume), cached, or trained on data.input_file (and cached)."""
+    run's own (resume), cached, or trained on data.input_file (and cached). A task that reads its rows in its own
+    way gives their texts as `texts` and names that reading `kind` (part of the cache key)."""
     d, sp = cfg.data, cfg.data.tokenizer.special_tokens
     given = Path(d.tokenizer_path) if d.tokenizer_path else None
     if given and given.exists(): return load_tokenizer(given, sp)
@@ -43,15 +47,16 @@ def get_tokenizer(cfg: Config, run_dir: Path, action: str, log=print) -> Tokeniz
     if given:                                        # the original project's configs name where its script put one
         if given.suffix == ".json": raise UserError(f"data.tokenizer_path: {given}: file not found (to have one "
                                                     "trained and saved there, name a directory)")
-        tok = train_tokenizer(cfg, log)
+        tok = train_tokenizer(cfg, log, texts)
         write_entry(given, lambda tmp: save_tokenizer(tok, tmp))
         log(f"tokenizer: data.tokenizer_path {given} did not exist; saved the trained tokenizer there")
         return tok
     key = f"v2-{file_digest(d.input_file)}-{d.text_field}-{vocab_size(cfg)}-{json.dumps(sp, sort_keys=True)}"
+    if kind != "text": key += f"-{kind}"
     cached = cache_dir("tokenizers") / hashlib.sha256(key.encode()).hexdigest()[:16]
     if entry_ready(cached, log, "training the tokenizer again"):
         log(f"tokenizer: cache hit ({cached})"); return load_tokenizer(cached, sp)
-    tok = train_tokenizer(cfg, log)
+    tok = train_tokenizer(cfg, log, texts)
     write_entry(cached, lambda tmp: save_tokenizer(tok, tmp))
     return tok
 

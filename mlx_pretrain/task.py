@@ -45,6 +45,9 @@ class Task(ABC):
         return model
     def save_extra(self, model, path: Path):
         "Write what else final/ needs besides the model (a reward model's score head)."
+    def callbacks(self, s: RunSetup) -> list:
+        "Callbacks of the task's own (a VLM run's contrastive-collapse warning), after the log and the display."
+        return []
     def steps(self, cfg: Config) -> int:
         "Optimizer steps of the run (`total_iters`); a task whose steps come in groups (RL iterations) rounds them."
         return total_iters(cfg, self.epoch_size())
@@ -118,12 +121,12 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     opt = make_optimizer(cfg, iters)
     start = resume(s, model, opt)
     show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False}), "extra": task.log_extra,
-            "metrics_line": cfg.evaluation.verbose_metrics_logging}
+            "metrics_line": cfg.evaluation.verbose_metrics_logging or cfg.vlm_evaluation.verbose_metrics_logging}
     runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show, args)
     display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels,
                           task.sample_each_report)
     train(model, opt, task.batches, loss_fn, TrainArgs.from_config(cfg, iters, task.eval_first), task.evaluate,
-          s.run / "checkpoints", [runlog, display, *callbacks], start, adapter_cfg)
+          s.run / "checkpoints", [runlog, display, *task.callbacks(s), *callbacks], start, adapter_cfg)
     final = task.final_model(model)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
         path = save_adapters(final, s.run / "adapters", adapter_cfg)

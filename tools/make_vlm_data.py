@@ -3,8 +3,9 @@
 Run once by the maintainers (`python tools/make_vlm_data.py`); the output is committed. Deterministic.
 
 - `images/{train,test}/<id>.png`: the package's 64 x 64 images, copied byte for byte (4,000 train, 1,000 test).
-- `vqa_{train,test}.jsonl` {"question", "answer", "images": ["images/<split>/<id>.png"]}: every question, in the
-  package's order (38,575 train, 9,673 test; 13 possible answers).
+- `{train,test}.jsonl`: the caption rows below, then every question as {"question", "answer", "images":
+  ["images/<split>/<id>.png"]}, in the package's order (38,575 train, 9,673 test; 13 possible answers): what one
+  vision-language run trains and validates on.
 - `captions_{train,test}.jsonl` {"text": "a <colour> <shape>", "images": [...]}: one caption per image (8 colours x
   3 shapes: 24 distinct captions). easy-vqa has no captions; each image shows one shape in one colour. The
   caption is read off the pixels: the shape's colour is the median of the pixels that differ most from the background
@@ -57,19 +58,20 @@ def split(name: str, questions, paths):
     for i, src in paths.items(): shutil.copyfile(src, OUT / "images" / name / f"{i}.png")
     rel = lambda i: f"images/{name}/{i}.png"
     facts = {i: set() for i in paths}
-    with open(OUT / f"vqa_{name}.jsonl", "w") as f:
-        for q, a, i in zip(texts, answers, ids):
-            f.write(json.dumps({"question": q, "answer": a, "images": [rel(i)]}) + "\n")
-            facts[i] |= named(q, a)
-    confirmed = {"shape": 0, "colour": 0}
-    with open(OUT / f"captions_{name}.jsonl", "w") as f:
-        for i in sorted(paths):
-            shape, colour = seen(paths[i])
-            for kind, told, got in (("shape", facts[i] & SHAPES, shape), ("colour", facts[i] & COLOURS, colour)):
-                if len(told) > 1 or (told and told != {got}):
-                    raise SystemExit(f"{name} image {i}: its questions say {kind} {told}, its pixels {got}")
-                confirmed[kind] += bool(told)
-            f.write(json.dumps({"text": f"a {colour} {shape}", "images": [rel(i)]}) + "\n")
+    questions = []
+    for q, a, i in zip(texts, answers, ids):
+        questions.append(json.dumps({"question": q, "answer": a, "images": [rel(i)]}) + "\n")
+        facts[i] |= named(q, a)
+    confirmed, captions = {"shape": 0, "colour": 0}, []
+    for i in sorted(paths):
+        shape, colour = seen(paths[i])
+        for kind, told, got in (("shape", facts[i] & SHAPES, shape), ("colour", facts[i] & COLOURS, colour)):
+            if len(told) > 1 or (told and told != {got}):
+                raise SystemExit(f"{name} image {i}: its questions say {kind} {told}, its pixels {got}")
+            confirmed[kind] += bool(told)
+        captions.append(json.dumps({"text": f"a {colour} {shape}", "images": [rel(i)]}) + "\n")
+    (OUT / f"captions_{name}.jsonl").write_text("".join(captions))
+    (OUT / f"{name}.jsonl").write_text("".join(captions + questions))    # both kinds: one vision-language run
     print(f"{name}: {len(paths)} images, {len(texts)} questions; the questions confirm the shape of "
           f"{confirmed['shape']} images and the colour of {confirmed['colour']}, and contradict none")
 
