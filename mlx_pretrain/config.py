@@ -141,12 +141,14 @@ class VisionConfig:                          # model.architecture vlm: our small
     num_heads: int = 4
     pool: int = 2                            # pool x pool patch vectors averaged into one image token
     embed_dim: int = 128                     # contrastive embedding size
+    activation: Literal["relu", "gelu"] = "relu"  # the vision MLP's (relu: gelu is ~100x slower per value on CPU)
     text_architecture: str = "llama"         # the language tower (any mlx-lm architecture), sized by model.dimensions
 
 @dataclass
 class ModelConfig:
     architecture: str = "llama"              # model_type, e.g. llama, qwen2, or one registered with register_arch
-    model_source: Optional[Literal["custom", "mlx_lm"]] = None  # where to find it; None tries custom, then mlx_lm
+    model_source: Optional[Literal["custom", "mlx_lm", "mlx_vlm"]] = None  # where to find it; None tries custom,
+                                             # mlx_lm, then mlx_vlm (a vision-language run: one that reads images)
     dimensions: Dimensions = field(default_factory=Dimensions)
     attention: Attention = field(default_factory=Attention)
     normalization: Normalization = field(default_factory=Normalization)

@@ -7,7 +7,7 @@ __all__ = ['MAX_PIXELS', 'MIN_SIDE', 'IMAGE_CACHE_VERSION', 'ImagePreprocess', '
            'read_image_rows', 'load_images']
 
 # %% ../nbs/05_vision_data.ipynb #777364ea
-import hashlib, json
+import hashlib, json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -43,7 +43,10 @@ def preprocess_from_file(path) -> ImagePreprocess:
     if not p.is_file(): raise UserError(f"image_processor_path {path}: no preprocessor_config.json there")
     c = read_json(p)
     if not isinstance(c, dict): raise UserError(f"{p}: expected a JSON object")
-    h, w = _size(c.get("size", c.get("crop_size", 224)), str(p))
+    if "merge_size" in c:                      # Qwen2-VL's processor: a pixel budget; square images of that area here
+        side = math.isqrt(int(c.get("min_pixels") or c.get("size", {}).get("shortest_edge", 0)))
+        h = w = side
+    else: h, w = _size(c.get("size", c.get("crop_size", 224)), str(p))
     norm = c.get("do_normalize", True)
     mean, std = (c.get("image_mean", [0.5] * 3), c.get("image_std", [0.5] * 3)) if norm else ([0.0] * 3, [1.0] * 3)
     ok = lambda v: isinstance(v, list) and len(v) == 3 and all(isinstance(x, (int, float)) for x in v)

@@ -4,28 +4,31 @@
 
 # %% auto #0
 __all__ = ['FIELDS', 'VLMExample', 'read_vlm_rows', 'row_kind', 'row_texts', 'encode_vlm_row', 'VLMArrays', 'vlm_arrays',
-           'lm_hidden', 'vlm_loss', 'image_answers', 'embed_captions', 'build_vlm', 'image_preprocess',
-           'save_preprocess', 'CollapseWarning', 'VLMTask', 'train_vlm']
+           'vlm_loss', 'image_answers', 'recomputed_answers', 'embed_captions', 'build_vlm', 'build_qwen',
+           'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank', 'kind_arrays', 'lm_sums',
+           'vlm_metrics', 'VLMTask', 'train_vlm']
 
-# %% ../nbs/23_vlm.ipynb #16b97a8f
+# %% ../nbs/23_vlm.ipynb #de0d2c0e
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 import numpy as np
 import mlx.core as mx
+import mlx.nn as nn
 from .core import UserError
 from .files import write_json
-from .config import Config, DataConfig, MultimodalLoss
+from .config import Config, DataConfig, MultimodalLoss, VLMEvaluationConfig
 from .tokenizer import Tokenizer
 from .data import IGNORE, holdout, window_order
 from .vision_data import ImagePreprocess, preprocess_from_file, read_image_rows, load_images
-from .models import model_args, init_weights, count_params, check_fits, eval_mode, output_head, split_head
+from .models import (model_args, init_weights, count_params, check_fits, eval_mode, split_head,
+                                 resolve_arch, model_from_args)
 from .losses import token_ce
 from .multimodal_losses import (contrastive_loss, hard_negatives, matching_loss, weighted_total,
                                             logit_scale_init, collapsed_loss, collapse_note)
 from .metrics import vqa_accuracy, bleu, caption_recall
-from .arch.vlm import VLMArgs, Model, fusion_order, fused_targets, left_aligned
+from .arch.vlm import VLMArgs, Model, fusion_order, fused_targets, left_aligned, qwen_args
 from .generate import sample_batch
 from .trainer import Callback
 from .runs import RunSetup
@@ -33,7 +36,7 @@ from .task import Task, run_task, start_from
 from .pretrain import get_tokenizer
 from .sft import encode_example, prompt_of, require_text, fill
 
-# %% ../nbs/23_vlm.ipynb #b546a44d
+# %% ../nbs/23_vlm.ipynb #4751ce6a
 @dataclass
 class VLMExample:
     "One encoded row: its tokens, which are learned, its image, and what validation compares against."
@@ -67,22 +70,27 @@ def row_texts(rows: list[dict], d: DataConfig) -> Iterator[str]:
         if row_kind(row, d) == "caption": yield row[d.text_field]
         else: yield prompt_of(row, d, row["where"]) + fill(d.response_format, row, "data.response_format", row["where"])
 
-def encode_vlm_row(row: dict, d: DataConfig, tok: Tokenizer, image: int) -> VLMExample:
-    "The `VLMExample` of one row whose image is `image` in the bank."
-    where = row["where"]
+def encode_vlm_row(row: dict, d: DataConfig, tok: Tokenizer, image: int, prefix: list[int] = (),
+                   marker: int | None = None) -> VLMExample:
+    """The `VLMExample` of one row whose image is `image` in the bank; a row whose text has no image token (`marker`)
+    starts with `prefix` (the model's `image_prefix`: e.g. Qwen2-VL's <|vision_start|><|image_pad|><|vision_end|>)."""
+    where, k = row["where"], len(tok.bos_prefix)
+    def placed(ids, tgt):
+        if not prefix or marker in ids: return ids, tgt
+        return ids[:k] + list(prefix) + ids[k:], tgt[:k] + [False] * len(prefix) + tgt[k:]
     if row_kind(row, d) == "caption":
         text = row[d.text_field]
         if not text.strip(): raise UserError(f"{where}: empty caption (field {d.text_field!r})")
-        ids, tgt = encode_example(tok, "", text, train_on_prompt=False)
-        return VLMExample(ids, tgt, image, where, caption=text)
+        return VLMExample(*placed(*encode_example(tok, "", text, train_on_prompt=False)), image, where, caption=text)
     answer = require_text(row, d.output_field, "data.output_field", where)
     if not answer.strip(): raise UserError(f"{where}: empty answer (field {d.output_field!r})")
     prompt = prompt_of(row, d, where)
-    ids, tgt = encode_example(tok, prompt, fill(d.response_format, row, "data.response_format", where),
-                              d.train_on_prompt)
-    return VLMExample(ids, tgt, image, where, prompt=[*tok.bos_prefix, *tok.encode(prompt)], answer=answer)
+    ids, tgt = placed(*encode_example(tok, prompt, fill(d.response_format, row, "data.response_format", where),
+                                      d.train_on_prompt))
+    p = [*tok.bos_prefix, *tok.encode(prompt)]
+    return VLMExample(ids, tgt, image, where, prompt=placed(p, p)[0], answer=answer)
 
-# %% ../nbs/23_vlm.ipynb #64d720af
+# %% ../nbs/23_vlm.ipynb #e5571f41
 @dataclass
 class VLMArrays:
     "The examples of one kind as fixed-width arrays (row r is examples[r])."
@@ -109,7 +117,7 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
             raise UserError(f"{e.where}: {e.ids[:-1].count(a.image_token_id)} image tokens (id {a.image_token_id}) "
                             f"within max_context_size={T}; every row needs exactly one")
         kept.append(e)
-    N = len(kept)
+    N, T = len(kept), min(T, max((len(e.ids) - 1 for e in kept), default=1))   # no wider than the longest row
     x, y = np.full((N, T), pad_id, np.int32), np.full((N, T), IGNORE, np.int32)
     for r, e in enumerate(kept):
         ids, tgt = np.array(e.ids), np.array(e.target)
@@ -124,13 +132,9 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
     return VLMArrays(kept, x, order, fused_targets(y, order, a.image_tokens), np.array([e.image for e in kept]),
                      length, last, cid, captions), stats
 
-# %% ../nbs/23_vlm.ipynb #62436fb7
+# %% ../nbs/23_vlm.ipynb #072b27a2
 FIELDS = {"question": ("ids", "images", "order", "targets"),
           "caption": ("ids", "images", "order", "targets", "mask", "caption_id", "last")}
-
-def lm_hidden(model: Model, ids, order, vision) -> mx.array:
-    "The language tower's last hidden states over the fused sequence of `ids` and the encoded images `vision`."
-    return model.language_model.model(ids, input_embeddings=model.fused(ids, None, order, vision))
 
 def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
     """The training loss for batches of `kinds` (the arrays of each kind in `FIELDS` order, then the ramp `r` when a
@@ -140,12 +144,11 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
         parts, at = {}, 0
         for k in kinds: parts[k] = dict(zip(FIELDS[k], arrays[at:at + len(FIELDS[k])])); at += len(FIELDS[k])
         vision = model.encode_images(mx.concatenate([p["images"] for p in parts.values()]))
-        head = output_head(model.language_model)
         ce, n, start, h_cap, v_cap = mx.array(0.0), mx.array(0), 0, None, None
         for k, p in parts.items():
             v = vision[start:start + p["ids"].shape[0]]; start += p["ids"].shape[0]
-            h = lm_hidden(model, p["ids"], p["order"], v)
-            ce, n = ce + token_ce(head(h), p["targets"]).sum(), n + (p["targets"] != IGNORE).sum()
+            h = model.hidden(p["ids"], p["order"], v)
+            ce, n = ce + token_ce(model.logits(h), p["targets"]).sum(), n + (p["targets"] != IGNORE).sum()
             if k == "caption": h_cap, v_cap = h, v
         comps, weights = {"lm_loss": ce / mx.maximum(n, 1)}, {"lm_loss": ml.lm_loss_weight}
         if extra:
@@ -163,7 +166,7 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
             nid, norder, nlast = (mx.concatenate([c[f][neg_txt], c[f]]) for f in ("ids", "order", "last"))
             nvis = mx.concatenate([v_cap, v_cap[neg_img]])
             logits = mx.concatenate([model.match_logit_at(h_cap, c["last"]),
-                                     model.match_logit_at(lm_hidden(model, nid, norder, nvis), nlast)])
+                                     model.match_logit_at(model.hidden(nid, norder, nvis), nlast)])
             B = ids.shape[0]
             labels = mx.concatenate([mx.ones(B), mx.zeros(2 * B)])
             valid = mx.concatenate([mx.ones(B, mx.bool_), ok_img, ok_txt])
@@ -176,10 +179,11 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
         return total * nf, n, {k: v * nf for k, v in logged.items()}
     return loss
 
-# %% ../nbs/23_vlm.ipynb #2d0a0a61
+# %% ../nbs/23_vlm.ipynb #3addefba
 def image_answers(model: Model, tok: Tokenizer, prompts: list[list[int]], images: np.ndarray, max_new_tokens: int,
                   batch_size: int) -> list[str]:
     "The greedy continuations of token `prompts`, prompt i with image `images[i]`, `batch_size` at a time."
+    if not isinstance(model, Model): return recomputed_answers(model, tok, prompts, images, max_new_tokens, batch_size)
     a, out = model.args, []
     shorter = 1 if a.image_token_id is not None else 0          # the image token itself is replaced
     for s in range(0, len(prompts), batch_size):
@@ -195,6 +199,30 @@ def image_answers(model: Model, tok: Tokenizer, prompts: list[list[int]], images
         out += [tok.decode([t for t in r[:k].tolist() if t != tok.eos_id]).strip() for r, k in zip(toks, lens)]
     return out
 
+def recomputed_answers(model, tok: Tokenizer, prompts: list[list[int]], images: np.ndarray, max_new_tokens: int,
+                       batch_size: int) -> list[str]:
+    """`image_answers` for a model whose positions a KV cache cannot carry here (Qwen2-VL's M-RoPE): each new token
+    runs the whole right-padded sequence again (answers are a few tokens)."""
+    out, n = [], model.args.image_tokens
+    with eval_mode(model):
+        for s in range(0, len(prompts), batch_size):
+            P = prompts[s:s + batch_size]
+            ids = np.full((len(P), max(map(len, P)) + max_new_tokens), tok.pad_id, np.int32)
+            for b, p in enumerate(P): ids[b, :len(p)] = p
+            lens, said, done = np.array([len(p) for p in P]), [[] for _ in P], np.zeros(len(P), bool)
+            order = fusion_order(ids, model.args)                 # fixed: the image is in the prompt
+            vision = model.encode_images(mx.array(images[s:s + batch_size]))
+            for _ in range(max_new_tokens):
+                at = mx.array((order == (n + lens - 1)[:, None]).argmax(1))    # each row's last token
+                h = model.hidden(mx.array(ids), mx.array(order), vision)
+                nxt = np.array(model.logits(mx.take_along_axis(h, at[:, None, None], 1)[:, 0]).argmax(-1))
+                for b in np.nonzero(~done)[0]:
+                    if nxt[b] == tok.eos_id: done[b] = True; continue
+                    said[b].append(int(nxt[b])); ids[b, lens[b]] = nxt[b]; lens[b] += 1
+                if done.all(): break
+            out += [tok.decode(x).strip() for x in said]
+    return out
+
 def embed_captions(model: Model, tok: Tokenizer, captions: list[str], T: int, batch_size: int) -> mx.array:
     "(captions, embed_dim) text embeddings of `captions`, encoded as caption rows are."
     out = []
@@ -206,19 +234,19 @@ def embed_captions(model: Model, tok: Tokenizer, captions: list[str], T: int, ba
         with eval_mode(model): out.append(model.text_embedding(mx.array(ids), mx.array(mask)))
     return mx.concatenate(out)
 
-# %% ../nbs/23_vlm.ipynb #73a61cf3
+# %% ../nbs/23_vlm.ipynb #9bb0be12
 def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, dict]:
-    "Our VLM as `model:` describes it (`architecture: vlm`), for `tok`'s vocabulary and `T` text positions."
+    """The vision-language model `model:` describes, for `tok`'s vocabulary and `T` text positions: ours
+    (`architecture: vlm`) or mlx-vlm's Qwen2-VL (`qwen2_vl`), each sized by model.dimensions and model.vision."""
     m, v = cfg.model, cfg.model.vision
-    if m.architecture != "vlm":
-        raise UserError(f"model.architecture: {m.architecture!r} cannot read images; a vision-language run trains "
-                        "'vlm' (our small VLM: model.vision sizes its vision tower and model.vision.text_architecture "
-                        "names its language tower)")
+    source, model_cls, _ = resolve_arch(m.architecture, m.model_source, images=True)
     n_img = (v.image_size // v.patch_size // v.pool) ** 2 if v.image_size % v.patch_size == 0 else 0
+    if model_cls is not Model: return build_qwen(cfg, tok, T + n_img, source, log)
     text = model_args(replace(m, architecture=v.text_architecture), tok.vocab_size, T + n_img)
     args = {"model_type": "vlm", "text_config": text, "image_size": v.image_size, "patch_size": v.patch_size,
             "vision_hidden_size": v.hidden_size, "vision_layers": v.num_layers, "vision_heads": v.num_heads,
             "pool": v.pool, "embed_dim": v.embed_dim, "image_token_id": tok.special_ids.get("image"),
+            "vision_activation": v.activation,
             "logit_scale": logit_scale_init(cfg.data.multimodal_loss.contrastive_loss_temperature)}
     try: a = VLMArgs(**args)
     except ValueError as e: raise UserError(f"model.vision: {e}") from None
@@ -234,6 +262,23 @@ def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, di
         ("placed at the image token" if a.image_token_id is not None else "before the text"))
     return model, args
 
+def build_qwen(cfg: Config, tok: Tokenizer, positions: int, source: str, log=print) -> tuple[nn.Module, dict]:
+    "mlx-vlm's Qwen2-VL of `model:` (its language tower a Qwen2 of model.dimensions, its vision tower model.vision)."
+    m, v = cfg.model, cfg.model.vision
+    text = model_args(replace(m, architecture="qwen2"), tok.vocab_size, positions)
+    vision = {"depth": v.num_layers, "embed_dim": v.hidden_size, "num_heads": v.num_heads, "patch_size": v.patch_size,
+              "spatial_merge_size": v.pool}
+    if v.image_size % (v.patch_size * v.pool):
+        raise UserError(f"model.vision.image_size: {v.image_size} must be a multiple of patch_size x pool "
+                        f"({v.patch_size} x {v.pool})")
+    args = qwen_args(text, vision, v.image_size, tok.special_ids)
+    mx.random.seed(cfg.system.seed)
+    model = model_from_args(args, "model")
+    mx.eval(model.parameters())
+    log(f"model: {m.architecture} ({source}), {count_params(model):,} parameters "
+        f"({count_params(model.vision_tower):,} in the vision tower); {model.args.image_tokens} image tokens per image")
+    return model, args
+
 def image_preprocess(d: DataConfig, a: VLMArgs) -> ImagePreprocess:
     "data.image_processor_path's preprocessing, or the model's: its image size, mean and std 0.5."
     if not d.image_processor_path: return ImagePreprocess(a.image_size, a.image_size)
@@ -243,11 +288,18 @@ def image_preprocess(d: DataConfig, a: VLMArgs) -> ImagePreprocess:
                         f"model reads {a.image_size}x{a.image_size}")
     return p
 
-def save_preprocess(p: ImagePreprocess, path: Path):
-    "final/preprocessor_config.json: how the model's images are prepared (read back by `preprocess_from_file`)."
-    write_json(Path(path) / "preprocessor_config.json",
-               {"size": {"height": p.height, "width": p.width}, "image_mean": list(p.mean), "image_std": list(p.std),
-                "rescale_factor": p.rescale, "do_normalize": True, "do_resize": True})
+def save_preprocess(p: ImagePreprocess, path: Path, model=None):
+    """final/preprocessor_config.json: how the model's images are prepared (read back by `preprocess_from_file`);
+    for Qwen2-VL in the form of its HF image processor, which `mlx_vlm.load` reads."""
+    c = {"image_mean": list(p.mean), "image_std": list(p.std), "rescale_factor": p.rescale, "do_normalize": True,
+         "do_resize": True, "do_rescale": True, "do_convert_rgb": True}
+    if model is None or isinstance(model, Model): c["size"] = {"height": p.height, "width": p.width}
+    else:
+        v, pixels = model.config.vision_config, p.height * p.width
+        c |= {"image_processor_type": "Qwen2VLImageProcessor", "processor_class": "Qwen2VLProcessor",
+              "patch_size": v.patch_size, "merge_size": v.spatial_merge_size, "temporal_patch_size": 2,
+              "min_pixels": pixels, "max_pixels": pixels, "size": {"shortest_edge": pixels, "longest_edge": pixels}}
+    write_json(Path(path) / "preprocessor_config.json", c)
 
 class CollapseWarning(Callback):
     "Logs a warning when a report's contrastive loss sits at its collapsed value (all embeddings alike)."
@@ -258,7 +310,66 @@ class CollapseWarning(Callback):
         if note := collapse_note(loss, loss - info["contrastive_margin"], info["step"]):
             self.warned = True; self.log(note)
 
-# %% ../nbs/23_vlm.ipynb #14cb0e38
+# %% ../nbs/23_vlm.ipynb #cb90ab30
+def image_bank(rows: list[dict], prep: ImagePreprocess, log=print) -> tuple[np.ndarray, dict[str, int]]:
+    "(every distinct image of `rows` decoded once, {path: its index}); errors name the first row that uses it."
+    where = {str(r["image_paths"][0]): r["where"] for r in reversed(rows)}
+    paths = list(dict.fromkeys(str(r["image_paths"][0]) for r in rows))
+    return load_images(paths, prep, [where[p] for p in paths], log), {p: i for i, p in enumerate(paths)}
+
+def kind_arrays(rows: list[dict], d: DataConfig, tok: Tokenizer, a: VLMArgs, T: int,
+                index: dict[str, int]) -> tuple[dict[str, VLMArrays], dict]:
+    "({'question': …, 'caption': …} arrays of the rows of each kind present, summed truncation counts)."
+    ex = [encode_vlm_row(r, d, tok, index[str(r["image_paths"][0])], a.image_prefix, a.image_token_id) for r in rows]
+    out, stats = {}, {"truncated": 0, "dropped": 0}
+    for kind in ("question", "caption"):
+        mine = [e for e in ex if (e.caption is None) == (kind == "question")]
+        if not mine: continue
+        arr, st = vlm_arrays(mine, T, tok.pad_id, a, d.overlong)
+        stats = {k: stats[k] + st[k] for k in stats}
+        if len(arr): out[kind] = arr
+    return out, stats
+
+def lm_sums(model: Model, arr: VLMArrays, bank: np.ndarray, batch_size: int) -> tuple[float, int]:
+    "(summed next-token loss, learned tokens) of the rows of `arr`, with their images."
+    loss, total, count = vlm_loss(("question",), MultimodalLoss()), 0.0, 0   # the LM loss alone, any kind
+    for s in range(0, len(arr), batch_size):
+        r = slice(s, s + batch_size)
+        v, n, _ = loss(model, mx.array(arr.ids[r]), mx.array(bank[arr.image[r]]), mx.array(arr.order[r]),
+                       mx.array(arr.targets[r]))
+        total, count = total + v.item(), count + n.item()
+    return total, count
+
+def vlm_metrics(model: Model, tok: Tokenizer, bank: np.ndarray, arrays: dict[str, VLMArrays], ve: VLMEvaluationConfig,
+                batch_size: int, T: int, prefix: str = "val_") -> dict:
+    """`val_loss`, `val_ppl` and the metrics `ve` enables, on `arrays` (VQA accuracy on the questions; Recall@K and
+    caption BLEU on the captions), each on the first `ve.max_examples` rows of its kind."""
+    out, rows, answer_batch = {}, slice(0, ve.max_examples), max(batch_size, 64)
+    with eval_mode(model):
+        sums = [lm_sums(model, arr, bank, batch_size) for arr in arrays.values()]
+        if not sum(n for _, n in sums): raise UserError("validation: no learned tokens in the validation rows")
+        out["loss"] = sum(v for v, _ in sums) / sum(n for _, n in sums)
+        out["ppl"] = math.exp(min(out["loss"], 700))
+        if ve.enable_vqa_metrics and "question" in arrays:
+            q = arrays["question"]; ex = q.examples[rows]
+            answers = image_answers(model, tok, [e.prompt for e in ex], bank[q.image[rows]], 8, answer_batch)
+            out["vqa_accuracy"] = vqa_accuracy(answers, [[e.answer] for e in ex])["vqa_accuracy"]
+        c = arrays.get("caption")
+        if c is not None and ve.enable_retrieval_metrics:
+            images = bank[c.image[rows]]
+            emb = mx.concatenate([model.image_embedding(mx.array(images[s:s + 256]))
+                                  for s in range(0, len(images), 256)])
+            r = caption_recall(emb, c.caption_id[rows], embed_captions(model, tok, c.captions, T, 256),
+                               ve.retrieval_k_values)
+            out |= {k: v for k, v in r.items() if k != "mean_recall"}
+        if c is not None and ve.enable_captioning_metrics:
+            ex = c.examples[rows]
+            start = [*tok.bos_prefix, *model.args.image_prefix]
+            said = image_answers(model, tok, [start] * len(ex), bank[c.image[rows]], T, answer_batch)
+            out["caption_bleu"] = bleu(said, [[e.caption] for e in ex])
+    return {prefix + k: v for k, v in out.items()}
+
+# %% ../nbs/23_vlm.ipynb #ed299820
 class VLMTask(Task):
     "Vision-language training: image rows, our VLM (built or pretrained), the LM + contrastive + matching losses."
     nll = True
@@ -296,33 +407,28 @@ class VLMTask(Task):
             raise UserError(f"the model places images at token id {a.image_token_id}, and the tokenizer has no "
                             "'image' special token with that id")
         self.prep = image_preprocess(d, a)
-        paths = list(dict.fromkeys(str(r["image_paths"][0]) for r in train_rows + val_rows))
-        where = {str(r["image_paths"][0]): r["where"] for r in reversed(train_rows + val_rows)}
-        self.bank = load_images(paths, self.prep, [where[p] for p in paths], s.log)
-        index = {p: i for i, p in enumerate(paths)}
-        enc = lambda rows: [encode_vlm_row(r, d, self.tokenizer, index[str(r["image_paths"][0])]) for r in rows]
-        train_ex, val_ex = enc(train_rows), enc(val_rows)
-        self.train, self.val, info = {}, {}, {}
-        for kind in ("question", "caption"):
-            tr = [e for e in train_ex if (e.caption is None) == (kind == "question")]
-            va = [e for e in val_ex if (e.caption is None) == (kind == "question")]
-            if tr: self.train[kind], st = vlm_arrays(tr, T, self.tokenizer.pad_id, a, d.overlong)
-            if va: self.val[kind], vst = vlm_arrays(va, T, self.tokenizer.pad_id, a, d.overlong)
-            if tr or va:
-                info[kind] = {"train": len(tr), "validation": len(va)}
-                s.log(f"vlm data: {len(tr):,} {kind} rows ({len(va):,} for validation)" +
-                      (f", {st['truncated']} truncated and {st['dropped']} dropped at max_context_size={T}" if tr
-                       and (st["truncated"] or st["dropped"]) else ""))
-        self.train = {k: v for k, v in self.train.items() if len(v)}
+        self.bank, index = image_bank(train_rows + val_rows, self.prep, s.log)
+        (self.train, st), (self.val, _) = (kind_arrays(rows, d, self.tokenizer, a, T, index)
+                                           for rows in (train_rows, val_rows))
+        info = {k: {"train": len(self.train.get(k, ())), "validation": len(self.val.get(k, ()))}
+                for k in ("question", "caption") if k in self.train or k in self.val}
+        for k, n in info.items():
+            s.log(f"vlm data: {n['train']:,} {k} rows ({n['validation']:,} for validation)")
+        if st["truncated"] or st["dropped"]:
+            s.log(f"vlm data: {st['truncated']} training rows truncated and {st['dropped']} dropped at "
+                  f"max_context_size={T} (data.overlong)")
         if not self.train: raise UserError(f"data.input_file: {d.input_file}: no rows left to train on")
         self.kinds = tuple(self.train)
         B = h.batch_size
+        if len(self.kinds) == 2 and B < 2:
+            raise UserError("training.hyperparameters.batch_size: 1 cannot hold both a caption and a question (each "
+                            "batch is half of each kind); set 2 or more")
         self.per_batch = {"caption": -(-B // 2), "question": B // 2} if len(self.kinds) == 2 else {self.kinds[0]: B}
         self.check_losses(cfg, model)
         self.batch_size, self.accum, self.seed, self.T = B, h.gradient_accumulation_steps, cfg.system.seed, T
-        self.fused_len = self.train[self.kinds[0]].order.shape[1]
+        self.units = self.accum * sum(m * self.train[k].order.shape[1] for k, m in self.per_batch.items())
         self.warmup = d.multimodal_loss.warmup_steps
-        self.data_info = {"train": {"file": d.input_file, "images": len(paths)}, "validation":
+        self.data_info = {"train": {"file": d.input_file, "images": len(self.bank)}, "validation":
                           {"file": d.validation_file}, "rows": info, "image_preprocess": vars(self.prep)}
         self.log_extra = tuple(self.loss_metrics(d.multimodal_loss)) if d.multimodal_loss.verbose_loss_logging else ()
         self.panels = {"loss components": list(self.log_extra)} if self.log_extra else {}
@@ -361,7 +467,7 @@ class VLMTask(Task):
         return max(math.ceil(len(self.train[k]) * self.batch_size / self.per_batch[k]) for k in self.kinds)
 
     def loss(self, model, s: RunSetup):
-        if not split_head(model.language_model):
+        if isinstance(model, Model) and not split_head(model.language_model):
             raise UserError("model: the language tower's logits are not its output layer applied to its hidden "
                             "states; a vision-language run cannot use it")
         ml = s.cfg.data.multimodal_loss
@@ -379,57 +485,23 @@ class VLMTask(Task):
             rows = np.array([perms[e][r % len(arr)] for r, e in zip(i, epochs)])
             out += [arr.ids[rows], self.bank[arr.image[rows]], arr.order[rows], arr.targets[rows]]
             if kind == "caption":
-                out += [np.arange(self.T)[None] < arr.length[rows][:, None], arr.caption_id[rows], arr.last[rows]]
+                width = arr.ids.shape[1]
+                out += [np.arange(width)[None] < arr.length[rows][:, None], arr.caption_id[rows], arr.last[rows]]
         if self.extra:
             out.append(np.array([min(1.0, (k // self.accum) / self.warmup) if self.warmup else 1.0], np.float32))
         return out
 
     def batches(self, position):
-        k, units = position, self.batch_size * self.accum * self.fused_len
-        while True:
+        k = position
+        while True:                                      # units: the fused positions of the step, images included
             mbs = [self.micro_batch(k + i) for i in range(self.accum)]
             k += self.accum
-            yield tuple(np.stack(z) for z in zip(*mbs)), k, units
+            yield tuple(np.stack(z) for z in zip(*mbs)), k, self.units
 
     def callbacks(self, s: RunSetup) -> list: return [CollapseWarning(s.log)]
 
     def evaluate(self, model) -> dict:
-        ve, B, out = self.ve, self.batch_size, {}
-        sums, count = 0.0, 0
-        loss = vlm_loss(("question",), MultimodalLoss())           # the LM loss of each kind's rows, in batches
-        with eval_mode(model):
-            for arr in self.val.values():
-                for s in range(0, len(arr), B):
-                    r = slice(s, s + B)
-                    v, n, _ = loss(model, mx.array(arr.ids[r]), mx.array(self.bank[arr.image[r]]),
-                                   mx.array(arr.order[r]), mx.array(arr.targets[r]))
-                    sums, count = sums + v.item(), count + n.item()
-            if not count: raise UserError("validation: no learned tokens in the validation rows")
-            out["val_loss"] = sums / count
-            out["val_ppl"] = math.exp(min(out["val_loss"], 700))
-            first = lambda arr: slice(0, ve.max_examples)
-            if ve.enable_vqa_metrics and "question" in self.val:
-                q = self.val["question"]; ex = q.examples[first(q)]
-                answers = image_answers(model, self.tokenizer, [e.prompt for e in ex], self.bank[q.image[first(q)]],
-                                        8, max(B, 64))
-                out["val_vqa_accuracy"] = vqa_accuracy(answers, [[e.answer] for e in ex])["vqa_accuracy"]
-            if "caption" in self.val and (ve.enable_retrieval_metrics or ve.enable_captioning_metrics):
-                c = self.val["caption"]; rows = slice(0, ve.max_examples)
-                if ve.enable_retrieval_metrics:
-                    images = self.bank[c.image[rows]]
-                    emb = mx.concatenate([model.image_embedding(mx.array(images[s:s + 256]))
-                                          for s in range(0, len(images), 256)])
-                    caps = embed_captions(model, self.tokenizer, c.captions, self.T, 256)
-                    r = caption_recall(emb, c.caption_id[rows], caps, ve.retrieval_k_values)
-                    out |= {f"val_{k}": v for k, v in r.items() if k != "mean_recall"}
-                if ve.enable_captioning_metrics:
-                    ex = c.examples[rows]
-                    bos = [*self.tokenizer.bos_prefix] + ([model.args.image_token_id]
-                                                          if model.args.image_token_id is not None else [])
-                    caps = image_answers(model, self.tokenizer, [bos] * len(ex), self.bank[c.image[rows]],
-                                         self.T, max(B, 64))
-                    out["val_caption_bleu"] = bleu(caps, [[e.caption] for e in ex])
-        return out
+        return vlm_metrics(model, self.tokenizer, self.bank, self.val, self.ve, self.batch_size, self.T)
 
     def sample(self, model) -> str:
         "The first validation image's greedy caption (or answer), for the live display."
@@ -437,12 +509,11 @@ class VLMTask(Task):
         arr = self.val.get(kind) or self.train[kind]
         e = arr.examples[0]
         a = model.args
-        prompt = e.prompt if kind == "question" else \
-            [*self.tokenizer.bos_prefix] + ([a.image_token_id] if a.image_token_id is not None else [])
+        prompt = e.prompt if kind == "question" else [*self.tokenizer.bos_prefix, *a.image_prefix]
         said = image_answers(model, self.tokenizer, [prompt], self.bank[[e.image]], 24, 1)[0]
         return f"{e.where} ({e.caption or e.answer}): {said}"
 
-    def save_extra(self, model, path: Path): save_preprocess(self.prep, path)
+    def save_extra(self, model, path: Path): save_preprocess(self.prep, path, model)
 
 def train_vlm(cfg: Config | str, pretrained_model=None, runs_dir="runs", callbacks=(), quiet=False,
               log_format="text") -> Path:
