@@ -20,8 +20,8 @@ from .generate import generate
 from .plots import plot_runs, save_plot
 from .pretrain import pretrain
 from .sft import sft
-from .vlm import train_vlm
-from .vision_data import ImagePreprocess, load_image, preprocess_from_file
+from .vlm import train_vlm, saved_preprocess
+from .vision_data import load_image
 from .rewards import reward
 from .rl import rl
 from .preference import dpo
@@ -166,12 +166,9 @@ def cmd_generate(a):
     print()
 
 def image_input(path: Path, image, model):
-    "(1, H, W, 3) `image` prepared as the model's run saved (final/preprocessor_config.json), or at its image size."
+    "(1, H, W, 3) `image` prepared as the model's run saved it (`saved_preprocess`)."
     if not hasattr(model, "fused"): raise UserError(f"--image: {path} is a text model; it cannot read images")
-    saved = next((p for p in (path / "final", path) if (p / "preprocessor_config.json").is_file()), None)
-    size = model.args.image_size
-    prep = preprocess_from_file(saved) if saved else ImagePreprocess(size, size)
-    return load_image(image, prep, "--image")[None]
+    return load_image(image, saved_preprocess(path, model.args), "--image")[None]
 
 # %% ../nbs/28_cli.ipynb #283c87cc
 def parser() -> argparse.ArgumentParser:

@@ -21,9 +21,9 @@ from .runs import find_run, load_pretrained
 from .sft import answer_rows, encode_row, pack_examples
 from .tokenizer import Tokenizer
 from .config import VLMEvaluationConfig
-from .vision_data import ImagePreprocess, preprocess_from_file
+from .vision_data import ImagePreprocess
 from .arch.vlm import Model as VLM
-from .vlm import read_vlm_rows, image_bank, kind_arrays, vlm_metrics
+from .vlm import read_vlm_rows, image_bank, kind_arrays, vlm_metrics, saved_preprocess
 
 # %% ../nbs/24_evaluate.ipynb #49659cf4
 METRICS = {"perplexity": "exp of the mean next-token loss (nats) over the scored tokens",
@@ -100,7 +100,7 @@ def evaluate_model(model, tok: Tokenizer, path, d: DataConfig | None = None, met
                             for (p, r), a in list(zip(rows, answers))[:5]]}
     return out
 
-# %% ../nbs/24_evaluate.ipynb #f37d362f
+# %% ../nbs/24_evaluate.ipynb #fc7c7494
 RECALL = ("i2t_recall", "t2i_recall")       # the recall metric's keys: i2t_recall@1, …
 
 def evaluate_vlm(model: VLM, tok: Tokenizer, path, prep: ImagePreprocess, d: DataConfig | None = None, metrics=None,
@@ -152,9 +152,7 @@ def evaluate_saved(model_path, data, runs_dir="runs", metrics=None, out=None, wh
     d, run_context = run_data_config(path)
     context = context if context is not None else run_context or 512
     if isinstance(model, VLM):
-        prep = next((preprocess_from_file(p) for p in (path / "final", path) if (p / "preprocessor_config.json").is_file()),
-                    ImagePreprocess(model.args.image_size, model.args.image_size))
-        r = evaluate_vlm(model, tok, data, prep, d, metrics, context, kwargs.get("batch_size", 8), kwargs.get("limit"))
+        r = evaluate_vlm(model, tok, data, saved_preprocess(path, model.args), d, metrics, context, kwargs.get("batch_size", 8), kwargs.get("limit"))
     else: r = evaluate_model(model, tok, data, d, metrics, context, **kwargs)
     result = {"written_by": EVAL_MARK, "model": str(path), "data": str(data)} | r
     if out is not None:

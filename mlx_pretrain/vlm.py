@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['FIELDS', 'VLMExample', 'read_vlm_rows', 'row_kind', 'row_texts', 'encode_vlm_row', 'VLMArrays', 'vlm_arrays',
            'vlm_loss', 'image_answers', 'recomputed_answers', 'embed_captions', 'build_vlm', 'build_qwen',
-           'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank', 'kind_arrays', 'lm_sums',
-           'vlm_metrics', 'VLMTask', 'train_vlm']
+           'saved_preprocess', 'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank', 'kind_arrays',
+           'lm_sums', 'vlm_metrics', 'VLMTask', 'train_vlm']
 
-# %% ../nbs/23_vlm.ipynb #63247f8c
+# %% ../nbs/23_vlm.ipynb #579a488f
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +17,7 @@ import numpy as np
 import mlx.core as mx
 import mlx.nn as nn
 from .core import UserError
-from .files import write_json
+from .files import read_json, write_json
 from .config import Config, DataConfig, MultimodalLoss, VLMEvaluationConfig
 from .tokenizer import Tokenizer
 from .data import IGNORE, holdout, window_order
@@ -36,7 +36,7 @@ from .task import Task, run_task, start_from
 from .pretrain import get_tokenizer
 from .sft import encode_example, prompt_of, require_text, fill
 
-# %% ../nbs/23_vlm.ipynb #ac72822a
+# %% ../nbs/23_vlm.ipynb #34756f36
 @dataclass
 class VLMExample:
     "One encoded row: its tokens, which are learned, its image, and what validation compares against."
@@ -90,7 +90,7 @@ def encode_vlm_row(row: dict, d: DataConfig, tok: Tokenizer, image: int, prefix:
     p = [*tok.bos_prefix, *tok.encode(prompt)]
     return VLMExample(ids, tgt, image, where, prompt=placed(p, p)[0], answer=answer)
 
-# %% ../nbs/23_vlm.ipynb #36eaf586
+# %% ../nbs/23_vlm.ipynb #a639c5b3
 @dataclass
 class VLMArrays:
     "The examples of one kind as fixed-width arrays (row r is examples[r])."
@@ -132,7 +132,7 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
     return VLMArrays(kept, x, order, fused_targets(y, order, a.image_tokens), np.array([e.image for e in kept]),
                      length, last, cid, captions), stats
 
-# %% ../nbs/23_vlm.ipynb #b10d51b5
+# %% ../nbs/23_vlm.ipynb #833f169e
 FIELDS = {"question": ("ids", "images", "order", "targets"),
           "caption": ("ids", "images", "order", "targets", "mask", "caption_id", "last")}
 
@@ -179,7 +179,7 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
         return total * nf, n, {k: v * nf for k, v in logged.items()}
     return loss
 
-# %% ../nbs/23_vlm.ipynb #3abdf232
+# %% ../nbs/23_vlm.ipynb #5811d80a
 def image_answers(model: Model, tok: Tokenizer, prompts: list[list[int]], images: np.ndarray, max_new_tokens: int,
                   batch_size: int) -> list[str]:
     "The greedy continuations of token `prompts`, prompt i with image `images[i]`, `batch_size` at a time."
@@ -234,7 +234,7 @@ def embed_captions(model: Model, tok: Tokenizer, captions: list[str], T: int, ba
         with eval_mode(model): out.append(model.text_embedding(mx.array(ids), mx.array(mask)))
     return mx.concatenate(out)
 
-# %% ../nbs/23_vlm.ipynb #f7a2347b
+# %% ../nbs/23_vlm.ipynb #794a9769
 def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, dict]:
     """The vision-language model `model:` describes, for `tok`'s vocabulary and `T` text positions: ours
     (`architecture: vlm`) or mlx-vlm's Qwen2-VL (`qwen2_vl`), each sized by model.dimensions and model.vision."""
@@ -279,9 +279,21 @@ def build_qwen(cfg: Config, tok: Tokenizer, positions: int, source: str, log=pri
         f"({count_params(model.vision_tower):,} in the vision tower); {model.args.image_tokens} image tokens per image")
     return model, args
 
-def image_preprocess(d: DataConfig, a: VLMArgs) -> ImagePreprocess:
-    "data.image_processor_path's preprocessing, or the model's: its image size, mean and std 0.5."
-    if not d.image_processor_path: return ImagePreprocess(a.image_size, a.image_size)
+def saved_preprocess(path, a: VLMArgs, _seen=()) -> ImagePreprocess:
+    """How a saved model's images are prepared: its preprocessor_config.json (in a run's final/, the directory itself,
+    or the base model a LoRA run's adapters record), else the model's image size with mean and std 0.5."""
+    path = Path(path)
+    for p in (path / "final", path, path / "adapters"):
+        if (p / "preprocessor_config.json").is_file(): return preprocess_from_file(p)
+        if (p / "adapter_config.json").is_file() and path.resolve() not in _seen:
+            base = read_json(p / "adapter_config.json").get("base_model")
+            if isinstance(base, str) and base: return saved_preprocess(base, a, (*_seen, path.resolve()))
+    return ImagePreprocess(a.image_size, a.image_size)
+
+def image_preprocess(d: DataConfig, a: VLMArgs, base=None) -> ImagePreprocess:
+    "data.image_processor_path's preprocessing, else the pretrained model's (`base`), else the model's own defaults."
+    if not d.image_processor_path:
+        return saved_preprocess(base, a) if base else ImagePreprocess(a.image_size, a.image_size)
     p = preprocess_from_file(d.image_processor_path)
     if (p.height, p.width) != (a.image_size, a.image_size):
         raise UserError(f"data.image_processor_path: {d.image_processor_path} gives {p.height}x{p.width} images; the "
@@ -310,7 +322,7 @@ class CollapseWarning(Callback):
         if note := collapse_note(loss, loss - info["contrastive_margin"], info["step"]):
             self.warned = True; self.log(note)
 
-# %% ../nbs/23_vlm.ipynb #297f48f1
+# %% ../nbs/23_vlm.ipynb #5a306fa9
 def image_bank(rows: list[dict], prep: ImagePreprocess, log=print) -> tuple[np.ndarray, dict[str, int]]:
     "(every distinct image of `rows` decoded once, {path: its index}); errors name the first row that uses it."
     where = {str(r["image_paths"][0]): r["where"] for r in reversed(rows)}
@@ -369,7 +381,7 @@ def vlm_metrics(model: Model, tok: Tokenizer, bank: np.ndarray, arrays: dict[str
             out["caption_bleu"] = bleu(said, [[e.caption] for e in ex])
     return {prefix + k: v for k, v in out.items()}
 
-# %% ../nbs/23_vlm.ipynb #4fd47032
+# %% ../nbs/23_vlm.ipynb #c3b61ec6
 class VLMTask(Task):
     "Vision-language training: image rows, our VLM (built or pretrained), the LM + contrastive + matching losses."
     nll = True
@@ -406,7 +418,7 @@ class VLMTask(Task):
         if a.image_token_id is not None and self.tokenizer.special_ids.get("image") != a.image_token_id:
             raise UserError(f"the model places images at token id {a.image_token_id}, and the tokenizer has no "
                             "'image' special token with that id")
-        self.prep = image_preprocess(d, a)
+        self.prep = image_preprocess(d, a, self.base_model if self.pretrained_model else None)
         self.bank, index = image_bank(train_rows + val_rows, self.prep, s.log)
         (self.train, st), (self.val, _) = (kind_arrays(rows, d, self.tokenizer, a, T, index)
                                            for rows in (train_rows, val_rows))
