@@ -1,6 +1,6 @@
-"""The loss ablation of our small VLM on easy-vqa (issue 19): the same config and step budget three times — the LM loss
-alone; + the contrastive loss; + contrastive + image-text matching — each validated on the whole test split (9,673
-questions, 1,000 images, 24 distinct captions).
+"""The loss ablation of our small VLM on easy-vqa (issue 19): the same config and step budget three times — the
+LM loss alone; + the contrastive loss; + contrastive + image-text matching — each validated on the whole test split
+(9,673 questions, 1,000 images, 24 distinct captions).
 
     python bench/vlm_ablation.py                          # configs/vlm.yaml as it is (1,500 steps)
     python bench/vlm_ablation.py --set training.iters=300 # a quicker look

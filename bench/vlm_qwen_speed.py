@@ -37,7 +37,7 @@ def model_config(tiny: bool) -> dict:
              "num_key_value_heads": 2})
     text |= {"rms_norm_eps": 1e-6, "vocab_size": 512 if tiny else 32000, "max_position_embeddings": 512,
              "rope_theta": 1e6, "tie_word_embeddings": True}
-    vision = ({"depth": 1, "embed_dim": 32, "num_heads": 2} if tiny else {"depth": 8, "embed_dim": 640, "num_heads": 10})
+    vision = {"depth": 1, "embed_dim": 32, "num_heads": 2} if tiny else {"depth": 8, "embed_dim": 640, "num_heads": 10}
     vision |= {"patch_size": 14, "spatial_merge_size": 2}
     return qwen_args(text, vision, 56 if tiny else 224, {"image": IMAGE, "vision_start": START, "vision_end": END})
 

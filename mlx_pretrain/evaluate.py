@@ -100,7 +100,7 @@ def evaluate_model(model, tok: Tokenizer, path, d: DataConfig | None = None, met
                             for (p, r), a in list(zip(rows, answers))[:5]]}
     return out
 
-# %% ../nbs/24_evaluate.ipynb #fc7c7494
+# %% ../nbs/24_evaluate.ipynb #e2db9e43
 RECALL = ("i2t_recall", "t2i_recall")       # the recall metric's keys: i2t_recall@1, …
 
 def evaluate_vlm(model: VLM, tok: Tokenizer, path, prep: ImagePreprocess, d: DataConfig | None = None, metrics=None,
@@ -152,7 +152,8 @@ def evaluate_saved(model_path, data, runs_dir="runs", metrics=None, out=None, wh
     d, run_context = run_data_config(path)
     context = context if context is not None else run_context or 512
     if isinstance(model, VLM):
-        r = evaluate_vlm(model, tok, data, saved_preprocess(path, model.args), d, metrics, context, kwargs.get("batch_size", 8), kwargs.get("limit"))
+        r = evaluate_vlm(model, tok, data, saved_preprocess(path, model.args), d, metrics, context,
+                         kwargs.get("batch_size", 8), kwargs.get("limit"))
     else: r = evaluate_model(model, tok, data, d, metrics, context, **kwargs)
     result = {"written_by": EVAL_MARK, "model": str(path), "data": str(data)} | r
     if out is not None:

@@ -27,7 +27,7 @@ def generate_tokens(model, tok: Tokenizer, prompt: str, max_tokens: int = 200, t
     prompt_ids, embeddings = mx.array([*tok.bos_prefix, *tok.encode(prompt)]), None
     if images is not None:
         if not hasattr(model, "fused"): raise UserError("images: this model reads text only")
-        embeddings = model.fused(prompt_ids[None], mx.array(images))[0]          # (fused length, D): the prefill's input
+        embeddings = model.fused(prompt_ids[None], mx.array(images))[0]     # (fused length, D): the prefill's input
         prompt_ids = mx.zeros(embeddings.shape[0], mx.int32)          # stand-ins, one per fused position
     with eval_mode(model):                                # no dropout while sampling
         for t, _ in generate_step(prompt_ids, model, max_tokens=max_tokens, sampler=sampler, logits_processors=procs,
@@ -73,7 +73,8 @@ def sample_batch(model, prompts: list[list[int]], max_tokens: int, temperature: 
                  input_embeddings: mx.array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tokens (B, N), log-probabilities (B, N), lengths (B,)) of continuations of token `prompts`, sampled together;
     a row's length counts its tokens up to and including `eos`; what follows in the row is padding. A vision-language
-    model's prompts come as `input_embeddings` (B, L, D), left-padded like the prompts (whose ids then do not matter)."""
+    model's prompts come as `input_embeddings` (B, L, D), left-padded like the prompts (their ids then do not
+    matter)."""
     L = max(map(len, prompts))
     pad = [L - len(p) for p in prompts]
     keys = mx.random.split(key if key is not None else mx.random.key(0), max_tokens)

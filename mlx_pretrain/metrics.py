@@ -176,7 +176,8 @@ def caption_recall(image_emb, labels, caption_emb, ks=(1, 5)) -> dict[str, float
     """`i2t_recall@K`, `t2i_recall@K` and their mean `mean_recall` when many images share a caption: image `i`'s
     caption is `labels[i]`, an index into the distinct `caption_emb`; captions no image has are left out of t2i."""
     zs = zero_shot_accuracy(image_emb, labels, caption_emb, ks)          # checks the shapes and labels too
-    img, txt, labels = _unit(image_emb, "image embeddings"), _unit(caption_emb, "caption embeddings"), np.asarray(labels)
+    img, txt = _unit(image_emb, "image embeddings"), _unit(caption_emb, "caption embeddings")
+    labels = np.asarray(labels)
     s = np.array(txt @ img.T)                                            # (captions, images)
     used = np.unique(labels)
     best = np.array([s[c, labels == c].max() for c in used])

@@ -53,10 +53,12 @@ def resolve_arch(name: str, source: str | None = None, images: bool = False) -> 
     for s in tried:
         if (found := SOURCES[s](name)) and (not images or reads_images(found[0])): return (s, *found)
         if found: text_only.append(s)
-    why = f"; {' and '.join(text_only)} {'has' if len(text_only) == 1 else 'have'} it for text only" if text_only else ""
+    why = (f"; {' and '.join(text_only)} {'has' if len(text_only) == 1 else 'have'} it for text only" if text_only
+           else "")
     raise UserError(f"model.architecture: {name!r} {'that reads images ' if images else ''}not found in "
                     f"{' or '.join(tried)}{why} (custom has: {', '.join(CUSTOM_ARCHS) or 'none registered'}; mlx_lm "
-                    "has e.g. llama, qwen2, mistral, gemma" + ("; mlx_vlm: qwen2_vl" if "mlx_vlm" in SOURCES else "") + ")")
+                    "has e.g. llama, qwen2, mistral, gemma" + ("; mlx_vlm: qwen2_vl" if "mlx_vlm" in SOURCES else "")
+                    + ")")
 
 # %% ../nbs/06_models.ipynb #36664c34
 SEED_TO_ARGS = {  # config key -> ModelArgs field (Hugging Face / mlx-lm name)

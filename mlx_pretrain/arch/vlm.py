@@ -42,7 +42,8 @@ class VLMArgs:
             raise ValueError(f"image_size {self.image_size} must be a multiple of patch_size {self.patch_size} "
                              f"x pool {self.pool}")
         if self.vision_activation not in ACTIVATIONS:
-            raise ValueError(f"vision_activation must be one of {', '.join(ACTIVATIONS)}, got {self.vision_activation!r}")
+            raise ValueError(f"vision_activation must be one of {', '.join(ACTIVATIONS)}, got "
+                             f"{self.vision_activation!r}")
         if self.vision_hidden_size % self.vision_heads:
             raise ValueError(f"vision_heads {self.vision_heads} must divide vision_hidden_size "
                              f"{self.vision_hidden_size}")
@@ -182,7 +183,7 @@ def fused_targets(targets: np.ndarray, order: np.ndarray, n_image: int) -> np.nd
     out[rows, cols] = targets[rows, nxt[rows, cols] - 1]   # targets[t] is the token after text position t; text
     return out                                                  # position 0 (bos) is no target, nor are image vectors
 
-# %% ../../nbs/13_vlm_models.ipynb #c9e49074
+# %% ../../nbs/13_vlm_models.ipynb #741847fd
 QWEN_SPECIAL = {"image": "<|image_pad|>", "vision_start": "<|vision_start|>", "vision_end": "<|vision_end|>"}
 
 def qwen_args(text: dict, vision: dict, image_size: int, special_ids: dict) -> dict:
@@ -192,7 +193,9 @@ def qwen_args(text: dict, vision: dict, image_size: int, special_ids: dict) -> d
     if hd % 8: raise UserError(f"model: qwen2_vl needs a head size divisible by 8 for M-RoPE, got {hd}")
     t = hd // 8                                                        # Qwen2-VL's split of head/2: 1/4 t, 3/8 h, 3/8 w
     missing = [k for k in QWEN_SPECIAL if k not in special_ids]
-    if missing: raise UserError(f"data.tokenizer.special_tokens: qwen2_vl needs {', '.join(f'{k}: {QWEN_SPECIAL[k]}' for k in missing)}")
+    if missing:
+        need = ", ".join(f"{k}: {QWEN_SPECIAL[k]}" for k in missing)
+        raise UserError(f"data.tokenizer.special_tokens: qwen2_vl needs {need}")
     keys = ("hidden_size", "num_hidden_layers", "intermediate_size", "num_attention_heads", "num_key_value_heads",
             "rms_norm_eps", "vocab_size", "max_position_embeddings", "rope_theta", "tie_word_embeddings")
     return {"model_type": "qwen2_vl", **{k: text[k] for k in keys if k in text},
@@ -221,7 +224,8 @@ class QwenVLArgs:
     @property
     def image_prefix(self) -> list[int]:
         "The tokens a row starts with when its text names no image: <|vision_start|><|image_pad|><|vision_end|>."
-        return [self.vision_start_token_id, self.image_token_id] + [self.vision_end_token_id] * (self.vision_end_token_id is not None)
+        end = [self.vision_end_token_id] if self.vision_end_token_id is not None else []
+        return [self.vision_start_token_id, self.image_token_id, *end]
 
 @lru_cache(None)
 def _qwen_class() -> type:
@@ -282,7 +286,7 @@ def _qwen_class() -> type:
     return QwenVL
 
 def _vision_angles(g: int, m: int, head_dim: int) -> mx.array:
-    "The vision tower's rotary angles for one g x g grid in merge order (what its rot_pos_emb gives, without .tolist())."
+    "The vision tower's rotary angles for one g x g grid, in merge order (its rot_pos_emb's, without .tolist())."
     hpos = np.arange(g)[:, None].repeat(g, 1).reshape(g // m, m, g // m, m).transpose(0, 2, 1, 3).ravel()
     wpos = np.arange(g)[None].repeat(g, 0).reshape(g // m, m, g // m, m).transpose(0, 2, 1, 3).ravel()
     dim = head_dim // 2
