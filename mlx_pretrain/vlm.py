@@ -8,7 +8,7 @@ __all__ = ['FIELDS', 'VLMExample', 'read_vlm_rows', 'row_kind', 'row_texts', 'en
            'saved_preprocess', 'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank', 'kind_arrays',
            'lm_sums', 'vlm_metrics', 'VLMTask', 'train_vlm']
 
-# %% ../nbs/23_vlm.ipynb #9a056914
+# %% ../nbs/23_vlm.ipynb #9de09f14
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +36,7 @@ from .task import Task, run_task, start_from
 from .pretrain import get_tokenizer
 from .sft import encode_example, prompt_of, require_text, fill
 
-# %% ../nbs/23_vlm.ipynb #ee8f515d
+# %% ../nbs/23_vlm.ipynb #98ab0992
 @dataclass
 class VLMExample:
     "One encoded row: its tokens, which are learned, its image, and what validation compares against."
@@ -90,7 +90,7 @@ def encode_vlm_row(row: dict, d: DataConfig, tok: Tokenizer, image: int, prefix:
     p = [*tok.bos_prefix, *tok.encode(prompt)]
     return VLMExample(ids, tgt, image, where, prompt=placed(p, p)[0], answer=answer)
 
-# %% ../nbs/23_vlm.ipynb #ba4a5cf5
+# %% ../nbs/23_vlm.ipynb #34d955e3
 @dataclass
 class VLMArrays:
     "The examples of one kind as fixed-width arrays (row r is examples[r])."
@@ -132,7 +132,7 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
     return VLMArrays(kept, x, order, fused_targets(y, order, a.image_tokens), np.array([e.image for e in kept]),
                      length, last, cid, captions), stats
 
-# %% ../nbs/23_vlm.ipynb #ccc8675d
+# %% ../nbs/23_vlm.ipynb #bd535f1e
 FIELDS = {"question": ("ids", "images", "order", "targets"),
           "caption": ("ids", "images", "order", "targets", "mask", "caption_id", "last")}
 
@@ -179,7 +179,7 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
         return total * nf, n, {k: v * nf for k, v in logged.items()}
     return loss
 
-# %% ../nbs/23_vlm.ipynb #77dbdf9f
+# %% ../nbs/23_vlm.ipynb #2367025e
 def image_answers(model: Model, tok: Tokenizer, prompts: list[list[int]], images: np.ndarray, max_new_tokens: int,
                   batch_size: int) -> list[str]:
     "The greedy continuations of token `prompts`, prompt i with image `images[i]`, `batch_size` at a time."
@@ -234,7 +234,7 @@ def embed_captions(model: Model, tok: Tokenizer, captions: list[str], T: int, ba
         with eval_mode(model): out.append(model.text_embedding(mx.array(ids), mx.array(mask)))
     return mx.concatenate(out)
 
-# %% ../nbs/23_vlm.ipynb #bc9ef212
+# %% ../nbs/23_vlm.ipynb #2eb163e0
 def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, dict]:
     """The vision-language model `model:` describes, for `tok`'s vocabulary and `T` text positions: ours
     (`architecture: vlm`) or mlx-vlm's Qwen2-VL (`qwen2_vl`), each sized by model.dimensions and model.vision."""
@@ -322,7 +322,7 @@ class CollapseWarning(Callback):
         if note := collapse_note(loss, loss - info["contrastive_margin"], info["step"]):
             self.warned = True; self.log(note)
 
-# %% ../nbs/23_vlm.ipynb #f82a8cb8
+# %% ../nbs/23_vlm.ipynb #fa145fce
 def image_bank(rows: list[dict], prep: ImagePreprocess, log=print) -> tuple[np.ndarray, dict[str, int]]:
     "(every distinct image of `rows` decoded once, {path: its index}); errors name the first row that uses it."
     where = {str(r["image_paths"][0]): r["where"] for r in reversed(rows)}
@@ -381,7 +381,7 @@ def vlm_metrics(model: Model, tok: Tokenizer, bank: np.ndarray, arrays: dict[str
             out["caption_bleu"] = bleu(said, [[e.caption] for e in ex])
     return {prefix + k: v for k, v in out.items()}
 
-# %% ../nbs/23_vlm.ipynb #02c99c74
+# %% ../nbs/23_vlm.ipynb #0f7391fa
 class VLMTask(Task):
     "Vision-language training: image rows, our VLM (built or pretrained), the LM + contrastive + matching losses."
     nll = True
