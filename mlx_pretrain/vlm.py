@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['FIELDS', 'VLMExample', 'read_vlm_rows', 'row_kind', 'row_texts', 'encode_vlm_row', 'VLMArrays', 'vlm_arrays',
-           'vlm_loss', 'image_answers', 'recomputed_answers', 'embed_captions', 'build_vlm', 'build_qwen',
-           'saved_preprocess', 'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank', 'kind_arrays',
-           'lm_sums', 'vlm_metrics', 'VLMTask', 'train_vlm']
+           'vlm_loss', 'image_answers', 'recomputed_answers', 'embed_captions', 'build_vlm', 'check_vision_size',
+           'build_qwen', 'saved_preprocess', 'image_preprocess', 'save_preprocess', 'CollapseWarning', 'image_bank',
+           'kind_arrays', 'lm_sums', 'vlm_metrics', 'VLMTask', 'train_vlm']
 
-# %% ../nbs/23_vlm.ipynb #9de09f14
+# %% ../nbs/23_vlm.ipynb #80ccceaa
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +36,7 @@ from .task import Task, run_task, start_from
 from .pretrain import get_tokenizer
 from .sft import encode_example, prompt_of, require_text, fill
 
-# %% ../nbs/23_vlm.ipynb #98ab0992
+# %% ../nbs/23_vlm.ipynb #194540a4
 @dataclass
 class VLMExample:
     "One encoded row: its tokens, which are learned, its image, and what validation compares against."
@@ -90,7 +90,7 @@ def encode_vlm_row(row: dict, d: DataConfig, tok: Tokenizer, image: int, prefix:
     p = [*tok.bos_prefix, *tok.encode(prompt)]
     return VLMExample(ids, tgt, image, where, prompt=placed(p, p)[0], answer=answer)
 
-# %% ../nbs/23_vlm.ipynb #34d955e3
+# %% ../nbs/23_vlm.ipynb #bef7a2c3
 @dataclass
 class VLMArrays:
     "The examples of one kind as fixed-width arrays (row r is examples[r])."
@@ -132,7 +132,7 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
     return VLMArrays(kept, x, order, fused_targets(y, order, a.image_tokens), np.array([e.image for e in kept]),
                      length, last, cid, captions), stats
 
-# %% ../nbs/23_vlm.ipynb #bd535f1e
+# %% ../nbs/23_vlm.ipynb #605ddb75
 FIELDS = {"question": ("ids", "images", "order", "targets"),
           "caption": ("ids", "images", "order", "targets", "mask", "caption_id", "last")}
 
@@ -179,7 +179,7 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
         return total * nf, n, {k: v * nf for k, v in logged.items()}
     return loss
 
-# %% ../nbs/23_vlm.ipynb #2367025e
+# %% ../nbs/23_vlm.ipynb #864862f6
 def image_answers(model: Model, tok: Tokenizer, prompts: list[list[int]], images: np.ndarray, max_new_tokens: int,
                   batch_size: int) -> list[str]:
     "The greedy continuations of token `prompts`, prompt i with image `images[i]`, `batch_size` at a time."
@@ -234,12 +234,13 @@ def embed_captions(model: Model, tok: Tokenizer, captions: list[str], T: int, ba
         with eval_mode(model): out.append(model.text_embedding(mx.array(ids), mx.array(mask)))
     return mx.concatenate(out)
 
-# %% ../nbs/23_vlm.ipynb #2eb163e0
+# %% ../nbs/23_vlm.ipynb #a36941d1
 def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, dict]:
     """The vision-language model `model:` describes, for `tok`'s vocabulary and `T` text positions: ours
     (`architecture: vlm`) or mlx-vlm's Qwen2-VL (`qwen2_vl`), each sized by model.dimensions and model.vision."""
     m, v = cfg.model, cfg.model.vision
     source, model_cls, _ = resolve_arch(m.architecture, m.model_source, images=True)
+    check_vision_size(cfg)
     n_img = (v.image_size // v.patch_size // v.pool) ** 2 if v.image_size % v.patch_size == 0 else 0
     if model_cls is not Model: return build_qwen(cfg, tok, T + n_img, source, log)
     text = model_args(replace(m, architecture=v.text_architecture), tok.vocab_size, T + n_img)
@@ -261,6 +262,13 @@ def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, di
         f"{a.image_tokens} image tokens per image, " +
         ("placed at the image token" if a.image_token_id is not None else "before the text"))
     return model, args
+
+def check_vision_size(cfg: Config):
+    "A UserError naming model.vision when its attention over one batch's patches cannot fit the device's memory."
+    v, B = cfg.model.vision, cfg.training.hyperparameters.batch_size
+    patches = (v.image_size // max(v.patch_size, 1)) ** 2
+    check_fits(12 * B * v.num_heads * patches ** 2, f"the vision attention of {B} images of {patches:,} patches "
+               "(float32 scores, their softmax and gradient)", "model.vision.image_size / patch_size")
 
 def build_qwen(cfg: Config, tok: Tokenizer, positions: int, source: str, log=print) -> tuple[nn.Module, dict]:
     "mlx-vlm's Qwen2-VL of `model:` (its language tower a Qwen2 of model.dimensions, its vision tower model.vision)."
@@ -322,11 +330,13 @@ class CollapseWarning(Callback):
         if note := collapse_note(loss, loss - info["contrastive_margin"], info["step"]):
             self.warned = True; self.log(note)
 
-# %% ../nbs/23_vlm.ipynb #fa145fce
+# %% ../nbs/23_vlm.ipynb #4995557b
 def image_bank(rows: list[dict], prep: ImagePreprocess, log=print) -> tuple[np.ndarray, dict[str, int]]:
     "(every distinct image of `rows` decoded once, {path: its index}); errors name the first row that uses it."
     where = {str(r["image_paths"][0]): r["where"] for r in reversed(rows)}
     paths = list(dict.fromkeys(str(r["image_paths"][0]) for r in rows))
+    check_fits(2 * len(paths) * prep.height * prep.width * 3 * 2, f"{len(paths):,} decoded {prep.height}x{prep.width} "
+               "images (float16, held in memory with their cache copy)", "the image rows (or the image size)")
     return load_images(paths, prep, [where[p] for p in paths], log), {p: i for i, p in enumerate(paths)}
 
 def kind_arrays(rows: list[dict], d: DataConfig, tok: Tokenizer, a: VLMArgs, T: int,
@@ -381,7 +391,7 @@ def vlm_metrics(model: Model, tok: Tokenizer, bank: np.ndarray, arrays: dict[str
             out["caption_bleu"] = bleu(said, [[e.caption] for e in ex])
     return {prefix + k: v for k, v in out.items()}
 
-# %% ../nbs/23_vlm.ipynb #0f7391fa
+# %% ../nbs/23_vlm.ipynb #8f75d40c
 class VLMTask(Task):
     "Vision-language training: image rows, our VLM (built or pretrained), the LM + contrastive + matching losses."
     nll = True
