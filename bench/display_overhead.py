@@ -1,4 +1,4 @@
-"""Training speed with the live dashboard (LiveDisplay, nbs/19_display.ipynb) on and off: the demo config, 120 steps,
+"""Training speed with the live dashboard (LiveDisplay, nbs/20_display.ipynb) on and off: the demo config, 120 steps,
 validation every 60 (its time, and a sample drawn there, are outside tokens/s), --pairs off/on pairs run alternately; tokens/s as the
 trainer reports it (first report excluded). The ratio of each pair is printed, then their median: on this 2-core
 machine two runs of the same setting can differ by 10% or more, so the ratio is noisy. The direct measure is the

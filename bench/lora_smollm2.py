@@ -78,7 +78,7 @@ def child(mode, steps, seq, batch):
         rates = []
         class Rates(Callback):
             def on_train_loss_report(self, info): rates.append(info["tokens_per_second"])
-        step_loss, _, sparse = lm_losses(model, sparse=mx.default_device() == mx.cpu)   # as `sft` decides (nbs/22_sft.ipynb)
+        step_loss, _, sparse = lm_losses(model, sparse=mx.default_device() == mx.cpu)   # as `sft` decides (nbs/23_sft.ipynb)
         def batches(position):
             for (x, y), pos, n in iterate_batches(train_w, batch, 0, position): yield (x, sparse_targets(y) if sparse else y), pos, n
         train(model, opt, batches, step_loss, TrainArgs(steps, logging_interval=1), callbacks=[Rates()])

@@ -34,7 +34,7 @@ class TokenizerConfig:
     special_tokens: dict = field(default_factory=lambda: {"pad": "<pad>", "bos": "<bos>", "eos": "<eos>"})
 
 @dataclass
-class MultimodalLoss:                        # vision-language runs (nbs/23_vlm): the seed's keys
+class MultimodalLoss:                        # vision-language runs (nbs/24_vlm): the seed's keys
     lm_loss_weight: float = 1.0              # next-token loss on the text (captions, answers); always on
     enable_contrastive_loss: bool = False    # symmetric InfoNCE of pooled image and caption embeddings
     contrastive_loss_weight: float = 0.5
@@ -68,7 +68,7 @@ class DataConfig:
     ppo_mini_batch_size: Optional[int] = None  # seed's spelling of rl.mini_batch_size
     kl_coef: Optional[float] = None          # seed's spelling of rl.kl.coef
     clip_range: Optional[float] = None       # seed's spelling of rl.clip_range
-    # vision-language training (nbs/23_vlm): rows {"text": …, "images": [paths relative to the JSONL file]} (captions)
+    # vision-language training (nbs/24_vlm): rows {"text": …, "images": [paths relative to the JSONL file]} (captions)
     # or the prompt/response fields above with "images" (questions: the loss on the answer only)
     is_vision_language: bool = False         # train and fine-tune a model that reads images
     image_field: str = "images"              # JSON key holding each row's image paths
@@ -319,7 +319,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     system: SystemConfig = field(default_factory=SystemConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
-    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/26_rl.ipynb
+    rl: RLConfig = field(default_factory=RLConfig)        # the rl command (PPO, GRPO, DPO); nbs/27_rl.ipynb
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)          # text metrics at validation
     vlm_evaluation: VLMEvaluationConfig = field(default_factory=VLMEvaluationConfig)  # needs a vision-language model
 
