@@ -222,7 +222,7 @@ class LoggingConfig:
 class SystemConfig:
     seed: int = 42                           # seeds initialisation, data order and dropout
     device: Literal["cpu", "gpu"] = "gpu"    # MLX device; gpu falls back to cpu with a note where there is none
-    distributed: bool = False                # seed key; ignored for now
+    distributed: bool = False                # seed key; ignored: data-parallel runs start with mlx.launch
     devices: Optional[list] = None           # seed key; ignored
     cuda_devices: Optional[list] = None      # seed key; ignored
 
@@ -542,7 +542,7 @@ LEGACY_KEYS = {
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
     "logging.log_dir": "ignored: logs are written to runs/<name>/",
     "logging.checkpoint_dir": "ignored: checkpoints are written to runs/<name>/checkpoints/",
-    "system.distributed": "ignored: data-parallel training is not available yet",
+    "system.distributed": "ignored: a data-parallel run is started by mlx.launch (nbs/14_distributed)",
     "system.devices": "ignored: use system.device",
     "system.cuda_devices": "ignored: use system.device",
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from . import __version__
 from .core import UserError, select_device, openblas_path
+from .distributed import World
 from .files import read_json, write_json, write_text
 from .config import Config, check_name, load_config, config_dict, legacy_notes
 from .tokenizer import Tokenizer, load_tokenizer, save_tokenizer
@@ -79,6 +80,7 @@ class RunSetup:
     lock: int | None = None                            # the descriptor holding the run's lock
     reads: list = field(default_factory=list)          # paths the run reads from: overwrite may never delete them
     pending: list = field(default_factory=list)        # log lines from before the run directory exists
+    world: World = World()                             # the ranks training together; rank 0 alone writes
     def log(self, line: str):
         if not self.quiet: print(line, file=sys.stderr)
         self.pending.append(line)
@@ -89,8 +91,9 @@ class RunSetup:
     def __exit__(self, *exc): self.close()
 
 def open_run(cfg: Config | str, runs_dir="runs", quiet=False, log_format="text",
-             files=("input_file", "validation_file", "tokenizer_path")) -> RunSetup:
-    "Lock the run and make the checks that need no heavy work; nothing is written yet but the lock."
+             files=("input_file", "validation_file", "tokenizer_path"), world: World = World()) -> RunSetup:
+    """Lock the run and make the checks that need no heavy work; nothing is written yet but the lock. Another rank
+    than 0 of a data-parallel run takes no lock and decides nothing about the directory: it never writes there."""
     if not isinstance(cfg, Config): cfg = load_config(cfg)
     notes = legacy_notes(cfg)
     device = select_device(cfg.system.device, quiet=quiet)
@@ -98,13 +101,17 @@ def open_run(cfg: Config | str, runs_dir="runs", quiet=False, log_format="text",
         if (f := getattr(cfg.data, key)) and not Path(f).is_file():
             raise UserError(f"data.{key}: {f}: " +
                             ("is a directory, expected a file" if Path(f).is_dir() else "file not found"))
-    run_path(runs_dir, cfg.name)                       # a bad name is refused before anything is written, the lock too
+    run = run_path(runs_dir, cfg.name)                 # a bad name is refused before anything is written, the lock too
+    if not world.main:
+        ckpt = find_checkpoint(cfg.resume.checkpoint) if cfg.resume.checkpoint else None
+        return RunSetup(cfg, run, "follow", ckpt, device, True, log_format, Path(runs_dir), None, [], world=world)
     lock = lock_run(runs_dir, cfg.name)
     try:
         run, action = plan_run_dir(cfg, runs_dir)
         ckpt = find_checkpoint(cfg.resume.checkpoint) if cfg.resume.checkpoint else None
     except BaseException: os.close(lock); raise
-    setup = RunSetup(cfg, run, action, ckpt, device, quiet, log_format, Path(runs_dir), lock, [ckpt] if ckpt else [])
+    setup = RunSetup(cfg, run, action, ckpt, device, quiet, log_format, Path(runs_dir), lock, [ckpt] if ckpt else [],
+                     world=world)
     for n in notes: setup.log(n)
     return setup
 

@@ -10,6 +10,7 @@ import math, sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Iterator
+from .core import UserError
 from .config import Config, Freeze
 from .tokenizer import Tokenizer, load_tokenizer
 from .data import iterate_batches
@@ -18,7 +19,8 @@ from .models import (apply_freeze, check_context, check_fits, check_vocab, count
 from .lora import apply_lora, save_adapters
 from .losses import evaluate_lm, lm_losses, sparse_targets
 from .checkpoints import load_checkpoint
-from .trainer import TrainArgs, build_optimizer, build_schedule, train
+from .trainer import Callback, TrainArgs, build_optimizer, build_schedule, train
+from .distributed import get_world, shard
 from .runs import RunSetup, begin_run, find_run, load_pretrained, open_run
 from .generate import generate
 from .display import run_display
@@ -30,6 +32,7 @@ class Task(ABC):
     "What one kind of training supplies to `run_task`; everything else about a run is shared."
     nll = False                           # the loss is a mean negative log-likelihood: show perplexity
     eval_first = False                    # validate before the first step too (fine-tuning: the "before" value)
+    data_parallel = False                 # its batches shard over mlx.launch's ranks (nbs/14_distributed)
     tokenizer: Tokenizer | None = None    # saved in the run (tokenizer/) and in final/ when set
     base_model: Path | None = None        # the model the run starts from (recorded with LoRA adapters)
     data_info: dict | None = None         # what the data was, for metadata.json
@@ -105,7 +108,10 @@ def resume(s: RunSetup, model, opt) -> dict | None:
 # %% ../nbs/21_task.ipynb #ff46bc05
 def run_task(task: Task, cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:
     "Train `task` as `cfg` (a Config or a YAML path) says; returns the run directory."
-    with open_run(cfg, runs_dir, quiet, log_format, task.files) as s:     # the run is locked until it ends
+    w = get_world()
+    if w.size > 1 and not task.data_parallel:
+        raise UserError(f"distributed: {type(task).__name__} runs in one process for now; launch it without mlx.launch")
+    with open_run(cfg, runs_dir, quiet or not w.main, log_format, task.files, w) as s:   # locked until it ends
         return _run(task, s, callbacks)
 
 def _run(task: Task, s: RunSetup, callbacks) -> Path:
@@ -122,11 +128,19 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
     start = resume(s, model, opt)
     show = {**vars(cfg.logging.metrics), **({} if task.nll else {"log_perplexity": False}), "extra": task.log_extra,
             "metrics_line": cfg.evaluation.verbose_metrics_logging or cfg.vlm_evaluation.verbose_metrics_logging}
-    runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show, args)
-    display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels,
-                          task.sample_each_report)
+    if start and start.get("world_size", 1) != s.world.size:
+        s.log(f"note: the checkpoint was written by {start.get('world_size', 1)} ranks and this run has "
+              f"{s.world.size}: the data continues where it stopped, and the global batch is now "
+              f"{cfg.training.hyperparameters.batch_size} x {s.world.size} rows")
+    if s.world.main:
+        runlog = begin_run(s, model, task.tokenizer, task.data_info or {}, iters, start, show, args)
+        display = run_display(show, s.quiet, s.log_format, task.sample and (lambda: task.sample(model)), task.panels,
+                              task.sample_each_report)
+    else: runlog = display = Callback()                 # the other ranks train and stay silent
     train(model, opt, task.batches, loss_fn, TrainArgs.from_config(cfg, iters, task.eval_first), task.evaluate,
-          s.run / "checkpoints", [runlog, display, *task.callbacks(s), *callbacks], start, adapter_cfg)
+          s.run / "checkpoints" if s.world.main else None, [runlog, display, *task.callbacks(s), *callbacks], start,
+          adapter_cfg, s.world)
+    if not s.world.main: return s.run                   # rank 0 alone writes (nbs/14_distributed)
     final = task.final_model(model)
     if adapter_cfg:                                      # adapters alone, in mlx-lm's layout; `fuse` makes final/
         path = save_adapters(final, s.run / "adapters", adapter_cfg)
@@ -171,6 +185,7 @@ def _chunk_note(n: int, tokens: int, split: bool, sparse: bool) -> str:
 class LMTask(Task):
     "What pretraining and SFT share: token windows, next-token cross-entropy, bits per byte, sampled text."
     nll = True
+    data_parallel = True
     sparse_logits = False                 # logits at the target positions only, where the model allows it
 
     def __init__(self, pretrained_model=None): self.pretrained_model = pretrained_model
@@ -185,6 +200,7 @@ class LMTask(Task):
         h = s.cfg.training.hyperparameters
         self.train_windows, self.val_windows, self.data_info = train_windows, val_windows, data_info
         self.batch_size, self.accum, self.seed = h.batch_size, h.gradient_accumulation_steps, s.cfg.system.seed
+        self.world = s.world
         self.batch_tokens = h.batch_size * s.cfg.data.preprocessing.max_context_size
         self.token_bytes = self.tokenizer.token_bytes()
         at_once = min(self.batch_tokens, s.cfg.training.loss_chunk_tokens or self.batch_tokens)
@@ -201,8 +217,12 @@ class LMTask(Task):
         return train_loss
 
     def batches(self, position):
-        stream = iterate_batches(self.train_windows, self.batch_size, self.seed, position, self.accum)
-        for (x, y), pos, tokens in stream: yield (x, sparse_targets(y) if self.sparse else y), pos, tokens
+        "Global batches of batch_size x ranks windows; this rank keeps its rows (the tokens count all ranks')."
+        w = self.world
+        stream = iterate_batches(self.train_windows, self.batch_size * w.size, self.seed, position, self.accum)
+        for (x, y), pos, tokens in stream:
+            x, y = shard((x, y), w)
+            yield (x, sparse_targets(y) if self.sparse else y), pos, tokens
 
     def evaluate(self, model):
         return evaluate_lm(model, self.val_windows, self.batch_size, self.token_bytes, self.val_loss)

@@ -316,7 +316,8 @@ class BatchError(UserError):
 
 # %% ../nbs/16_trainer.ipynb #5c13f656
 def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, evaluate: Callable | None = None,
-          ckpt_dir=None, callbacks=(), start: dict | None = None, adapter_config: dict | None = None) -> dict:
+          ckpt_dir=None, callbacks=(), start: dict | None = None, adapter_config: dict | None = None,
+          world: World = World()) -> dict:
     """Train to `args.iters` steps on the batch source `batches` with `loss_fn`, validating with `evaluate(model)`;
     `start` is a trainer state from `load_checkpoint`; with `adapter_config` (LoRA) checkpoints hold the adapters only.
     Returns the final trainer state; raises `Interrupted` after a clean stop on SIGINT/SIGTERM, and a UserError for a
@@ -325,10 +326,13 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
     st = {"step": 0, "position": 0, "tokens": 0, "skipped": 0, **(start or {})}
     first, skipped_before = st["step"], st["skipped"]
-    state, step_fn = make_step(model, opt, loss_fn, args.gradient_clip, args.nonfinite == "skip")
+    state, step_fn = make_step(model, opt, loss_fn, args.gradient_clip, args.nonfinite == "skip", world)
+    st["world_size"] = world.size                         # recorded in checkpoints: a resume says if it changed
     stream = batches(st["position"])
     def checkpoint():
-        if ckpt_dir is None: return None
+        if ckpt_dir is None:                            # another rank: rank 0 writes; the random state moves alike
+            if world.size > 1: reseed(args.seed, st["step"])
+            return None
         if not all(mx.isfinite(v).all().item() for _, v in tree_flatten(model.trainable_parameters())):
             raise UserError(f"step {st['step']}: the weights are not finite; they were not saved (the checkpoints "
                             "before are intact; a lower training.hyperparameters.learning_rate often helps)")
@@ -381,7 +385,9 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
             # validate, checkpoint (their time is left out of tokens/s); a signal skips validation to stop quickly
             paused, owed = time.perf_counter(), set()
             if ("validate" in due or last or stop) and not (sig.got or failed): validate()
-            if "checkpoint" in due or last or stop: path = checkpoint()
+            if "checkpoint" in due or last or stop:
+                path = checkpoint()
+                if world.size > 1: mx.eval(all_sum(mx.array(0.0), world))   # a barrier: rank 0 has written it
             meter.pause(time.perf_counter() - paused)
             if stop or last: break
             running = running or launch()
