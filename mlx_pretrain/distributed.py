@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['LAUNCH_VARS', 'World', 'launched', 'get_world', 'all_sum', 'sum_gradients', 'shard']
 
-# %% ../nbs/14_distributed.ipynb #9f3ea09a
+# %% ../nbs/14_distributed.ipynb #4094a268
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +14,7 @@ import mlx.nn as nn
 from mlx.utils import tree_map
 from .core import UserError
 
-# %% ../nbs/14_distributed.ipynb #689d638f
+# %% ../nbs/14_distributed.ipynb #90adca89
 @dataclass(frozen=True)
 class World:
     "The processes training together: this one's rank, how many there are, the backend and MLX's group."
@@ -42,7 +42,7 @@ def get_world(backend: str = "any") -> World:
                         f"{backend} backend did not start ({e})") from None
     return World(g.rank(), g.size(), backend, g)
 
-# %% ../nbs/14_distributed.ipynb #1767e0f9
+# %% ../nbs/14_distributed.ipynb #31535cf2
 def all_sum(x, w: World):
     "`x` summed over the world's ranks (itself in a world of one)."
     return mx.distributed.all_sum(x, group=w.group) if w.size > 1 else x
@@ -53,7 +53,7 @@ def sum_gradients(grads, w: World):
     mean = nn.average_gradients(grads, group=w.group)
     return tree_map(lambda g: g * w.size, mean)
 
-# %% ../nbs/14_distributed.ipynb #932832fb
+# %% ../nbs/14_distributed.ipynb #f27129e2
 def shard(arrays, w: World) -> tuple:
     "This rank's rows of each (micro-batches, rows, …) array of a global batch."
     if w.size == 1: return tuple(arrays)
