@@ -49,11 +49,14 @@ def preprocess_from_file(path) -> ImagePreprocess:
     else: h, w = _size(c.get("size", c.get("crop_size", 224)), str(p))
     norm = c.get("do_normalize", True)
     mean, std = (c.get("image_mean", [0.5] * 3), c.get("image_std", [0.5] * 3)) if norm else ([0.0] * 3, [1.0] * 3)
-    ok = lambda v: isinstance(v, list) and len(v) == 3 and all(isinstance(x, (int, float)) for x in v)
-    if not (ok(mean) and ok(std) and all(s > 0 for s in std)):
-        raise UserError(f"{p}: image_mean and image_std should be three numbers each (std > 0), got {mean!r}, {std!r}")
+    num = lambda x, lo, hi: isinstance(x, (int, float)) and not isinstance(x, bool) and lo <= x <= hi   # not NaN
+    ok = lambda v, lo, hi: isinstance(v, list) and len(v) == 3 and all(num(x, lo, hi) for x in v)
+    if not (ok(mean, -1e3, 1e3) and ok(std, 1e-3, 1e3)):
+        raise UserError(f"{p}: image_mean and image_std should be three finite numbers each (std in [0.001, 1000]), "
+                        f"got {mean!r}, {std!r}")
     if not (1 <= h <= 4096 and 1 <= w <= 4096): raise UserError(f"{p}: size {h}x{w} is outside 1..4096 pixels")
-    rescale = float(c.get("rescale_factor", 1 / 255))
+    rescale = c.get("rescale_factor", 1 / 255)
+    if not num(rescale, 1e-6, 1e3): raise UserError(f"{p}: rescale_factor should be a number in (0, 1000], got {rescale!r}")
     return ImagePreprocess(h, w, tuple(map(float, mean)), tuple(map(float, std)), rescale)
 
 # %% ../nbs/05_vision_data.ipynb #34801e52
@@ -65,7 +68,9 @@ def load_image(path, prep: ImagePreprocess, where: str = "") -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
     at = f"{where}: " if where else ""
     p = Path(path)
-    if not p.is_file(): raise UserError(f"{at}image {path}: " + ("is a directory" if p.is_dir() else "not found"))
+    if not p.is_file():
+        what = "is a directory" if p.is_dir() else "is not a regular file" if p.exists() else "not found"
+        raise UserError(f"{at}image {path}: {what}")
     try:
         with Image.open(p) as im:
             w, h = im.size
