@@ -7,10 +7,10 @@ __all__ = ['RL_TWINS', 'MAX_COUNT', 'COUNT', 'STEPS', 'RANGES', 'NAME_LIMIT', 'L
            'MAX_YAML_VALUES', 'Preprocessing', 'TokenizerConfig', 'MultimodalLoss', 'DataConfig', 'Dimensions',
            'Attention', 'Normalization', 'Rope', 'Misc', 'Freeze', 'LoraConfig', 'VisionConfig', 'ModelConfig',
            'Hyperparameters', 'Scheduler', 'Optimization', 'TrainingConfig', 'Steps', 'Metrics', 'LoggingConfig',
-           'SystemConfig', 'ResumeConfig', 'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig', 'rl_setting',
-           'EvaluationConfig', 'VLMEvaluationConfig', 'Config', 'ConfigError', 'from_dict', 'check_ranges',
-           'check_name', 'check_special_tokens', 'validate', 'legacy_notes', 'read_text', 'set_key', 'parse_yaml',
-           'load_config', 'config_dict']
+           'DistributedConfig', 'SystemConfig', 'ResumeConfig', 'Rollout', 'KLControl', 'GRPO', 'DPO', 'RLConfig',
+           'rl_setting', 'EvaluationConfig', 'VLMEvaluationConfig', 'Config', 'ConfigError', 'from_dict',
+           'check_ranges', 'check_name', 'check_special_tokens', 'validate', 'distributed_config', 'legacy_notes',
+           'read_text', 'set_key', 'parse_yaml', 'load_config', 'config_dict']
 
 # %% ../nbs/02_config.ipynb #789d501f
 import dataclasses, difflib, math, types, typing
@@ -219,10 +219,17 @@ class LoggingConfig:
     keep_checkpoints: int = 0                # keep the newest K checkpoints plus the best by val_loss; 0 keeps all
 
 @dataclass
+class DistributedConfig:                     # data-parallel runs, started by mlx.launch (nbs/14_distributed)
+    backend: Literal["auto", "ring", "nccl", "mpi"] = "auto"  # auto: the one mlx.launch set up
+    timeout: float = 600.0                   # seconds a rank waits for the others (a step, a checkpoint write) before
+                                             # it stops the run, naming itself: a rank that hangs never stalls it
+
+@dataclass
 class SystemConfig:
     seed: int = 42                           # seeds initialisation, data order and dropout
     device: Literal["cpu", "gpu"] = "gpu"    # MLX device; gpu falls back to cpu with a note where there is none
-    distributed: bool = False                # seed key; ignored: data-parallel runs start with mlx.launch
+    distributed: bool | DistributedConfig = field(default_factory=DistributedConfig)  # a bool: the seed's switch,
+                                             # ignored (mlx.launch starts data-parallel runs)
     devices: Optional[list] = None           # seed key; ignored
     cuda_devices: Optional[list] = None      # seed key; ignored
 
@@ -337,7 +344,9 @@ def _coerce(v, tp, path):
     args = typing.get_args(tp)
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         if v is None and type(None) in args: return None
-        tp = next(a for a in args if a is not type(None))
+        kinds = [a for a in args if a is not type(None)]
+        # of several kinds (a bool or a section), the one the value is: a mapping is the section
+        tp = next((a for a in kinds if isinstance(v, dict) == dataclasses.is_dataclass(a)), kinds[0])
         args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp): return from_dict(tp, v, path)
     if typing.get_origin(tp) is Literal:
@@ -421,11 +430,11 @@ RANGES: dict[str, tuple] = {   # every numeric key -> (test, what it must be); a
     "model.vision.image_size": _range(2, 4096), "model.vision.patch_size": _range(1, 4096),
     "model.vision.hidden_size": COUNT, "model.vision.num_layers": _range(1, 10_000),
     "model.vision.num_heads": _range(1, 10_000), "model.vision.pool": _range(1, 4096), "model.vision.embed_dim": COUNT,
-    "vlm_evaluation.max_examples": COUNT}
+    "vlm_evaluation.max_examples": COUNT, "system.distributed.timeout": _range(1, 7 * 86400)}
 
 def _value(obj, dotted: str):
     "The value at a dotted key, or None where a section on the way is unset (model.lora)."
-    for k in dotted.split("."): obj = None if obj is None else getattr(obj, k)
+    for k in dotted.split("."): obj = getattr(obj, k, None)   # None too for a bool in a section's place
     return obj
 
 def check_ranges(obj, prefix: str = ""):
@@ -542,7 +551,8 @@ LEGACY_KEYS = {
     "model.attention.use_flash_attention": "ignored: MLX always uses its fused scaled_dot_product_attention",
     "logging.log_dir": "ignored: logs are written to runs/<name>/",
     "logging.checkpoint_dir": "ignored: checkpoints are written to runs/<name>/checkpoints/",
-    "system.distributed": "ignored: a data-parallel run is started by mlx.launch (nbs/14_distributed)",
+    "system.distributed": ("(the seed's switch) ignored: a run is data-parallel when mlx.launch starts it "
+                           "(nbs/14_distributed); system.distributed.backend and .timeout set how"),
     "system.devices": "ignored: use system.device",
     "system.cuda_devices": "ignored: use system.device",
 }
@@ -551,9 +561,15 @@ def _get(obj, dotted):
     for k in dotted.split("."): obj = getattr(obj, k)
     return obj
 
+def distributed_config(c: Config) -> DistributedConfig:
+    "system.distributed as a section (the seed's bool means the defaults)."
+    d = c.system.distributed
+    return d if isinstance(d, DistributedConfig) else DistributedConfig()
+
 def legacy_notes(c: Config) -> list[str]:
-    "One line per seed-era key that is set but has no effect."
-    return [f"note: {k}={_get(c, k)!r} {why}" for k, why in LEGACY_KEYS.items() if _get(c, k) != _get(Config(), k)]
+    "One line per seed-era key that is set but has no effect (system.distributed: only as the seed's bool)."
+    return [f"note: {k}={v!r} {why}" for k, why in LEGACY_KEYS.items()
+            if (v := _get(c, k)) != _get(Config(), k) and not dataclasses.is_dataclass(v)]
 
 # %% ../nbs/02_config.ipynb #2a4bb5f8
 def _key_line(text, path):

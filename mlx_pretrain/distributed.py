@@ -39,7 +39,7 @@ def get_world(backend: str = "any") -> World:
     try: g = mx.distributed.init(strict=True, backend=backend)
     except (RuntimeError, ValueError) as e:
         raise UserError(f"distributed: this process was launched as rank {os.environ.get('MLX_RANK', '?')} but the "
-                        f"{backend} backend did not start ({e})") from None
+                        f"{backend} backend did not start ({e}; system.distributed.backend chooses it)") from None
     return World(g.rank(), g.size(), backend, g)
 
 # %% ../nbs/14_distributed.ipynb #31535cf2

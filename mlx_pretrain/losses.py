@@ -13,6 +13,7 @@ import numpy as np
 from .core import UserError
 from .data import IGNORE, PackedSequences, eval_batches
 from .models import eval_mode, output_head, split_head
+from .distributed import World, all_sum
 import mlx.core as mx
 from mlx.utils import tree_flatten, tree_unflatten
 
@@ -94,8 +95,10 @@ def lm_losses(model, sparse: bool = False, chunk: int = 0) -> tuple[Callable, Ca
     return (partial(sparse_lm_loss, chunk=chunk) if sparse else val), val, sparse
 
 # %% ../nbs/10_losses.ipynb #7a82c3e5
-def evaluate_lm(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss) -> dict:
-    "val_loss, val_ppl, val_bpb over all of `seqs`."
+def evaluate_lm(model, seqs: PackedSequences, batch_size: int, token_bytes: np.ndarray, loss_fn=lm_loss,
+                world: World = World()) -> dict:
+    """val_loss, val_ppl, val_bpb over all of `seqs`; in a `world` of several ranks each scores every size-th batch
+    and the sums are added over the ranks (nbs/14_distributed), so every rank gets the same numbers."""
     tb = mx.array(token_bytes)
     @partial(mx.compile, inputs=model.state)
     def sums(x, y):
@@ -103,10 +106,11 @@ def evaluate_lm(model, seqs: PackedSequences, batch_size: int, token_bytes: np.n
         return s, n, (tb[mx.where(y != IGNORE, y, 0)] * (y != IGNORE)).sum()
     tot = [mx.array(0.0), mx.array(0), mx.array(0)]
     with eval_mode(model):                                # no dropout (e.g. LoRA's) while measuring
-        for x, y in eval_batches(seqs, batch_size):
+        for i, (x, y) in enumerate(eval_batches(seqs, batch_size)):
+            if i % world.size != world.rank: continue
             tot = [a + b for a, b in zip(tot, sums(mx.array(x), mx.array(y)))]
             mx.eval(tot)
-    s, n, nbytes = (v.item() for v in tot)
+    s, n, nbytes = (all_sum(v, world).item() for v in tot)
     if n == 0: raise UserError("validation: no token to score (every target was cut off by the context or ignored)")
     return {"val_loss": s / n, "val_ppl": math.exp(min(s / n, 700)), "val_bpb": s / math.log(2) / max(nbytes, 1),
             "val_tokens": n}

@@ -13,6 +13,7 @@ import numpy as np
 import mlx.core as mx
 from .core import UserError
 from .multimodal_losses import normalize
+from .distributed import World, all_sum
 
 # %% ../nbs/12_metrics.ipynb #0c889c80
 def _unit(x, what: str) -> mx.array:
@@ -136,13 +137,20 @@ def vqa_accuracy(predictions: Sequence[str], references: Sequence[Sequence[str]]
             "vqa_single_answer": sum(len(r) == 1 for r in references)}
 
 # %% ../nbs/12_metrics.ipynb #8cc14f99
-def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
-    "Corpus BLEU (0–100, sacrebleu's default settings) of `hypotheses`, each against its own list of references."
+def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], world: World = World()) -> float:
+    """Corpus BLEU (0–100, sacrebleu's default settings) of `hypotheses`, each against its own list of references. In
+    a `world` of several ranks each passes its own rows; their n-gram counts are summed (nbs/14_distributed)."""
     from sacrebleu.metrics import BLEU
     check_references(hypotheses, references, "BLEU", "hypothesis", "hypotheses")
-    if not hypotheses: raise UserError("BLEU: no hypotheses to score")
-    streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(max(map(len, references)))]
-    return BLEU().corpus_score(list(hypotheses), streams).score
+    m = BLEU()
+    stats = np.zeros(3 + 2 * m.max_ngram_order, np.int64)     # (rows, then sacrebleu's: lengths, matches, totals)
+    if hypotheses:
+        streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(max(map(len, references)))]
+        stats[0] = len(hypotheses)
+        stats[1:] = np.sum(m._extract_corpus_statistics(list(hypotheses), streams), axis=0)   # as corpus_score does
+    if world.size > 1: stats = np.array(all_sum(mx.array(stats.astype(np.int32)), world)).astype(np.int64)
+    if not stats[0]: raise UserError("BLEU: no hypotheses to score")
+    return m._compute_score_from_stats(stats[1:].tolist()).score
 
 # %% ../nbs/12_metrics.ipynb #894cab1b
 def class_embeddings(embed_text: Callable[[list[str]], mx.array], classnames: Sequence[str],

@@ -185,9 +185,10 @@ class SFTTask(LMTask):
     def evaluate(self, model):
         out = super().evaluate(model)
         if self.bleu_rows:
-            answers = greedy_answers(model, self.tokenizer, [p for p, _ in self.bleu_rows], self.bleu_tokens,
+            mine = self.bleu_rows[self.world.rank::self.world.size]      # each rank answers its share
+            answers = greedy_answers(model, self.tokenizer, [p for p, _ in mine], self.bleu_tokens,
                                      self.batch_size)
-            out["val_bleu"] = bleu(answers, [r for _, r in self.bleu_rows])
+            out["val_bleu"] = bleu(answers, [r for _, r in mine], self.world)
         return out
 
 def sft(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:

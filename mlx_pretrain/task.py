@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Iterator
 from .core import UserError
-from .config import Config, Freeze
+from .config import Config, Freeze, distributed_config, load_config
 from .tokenizer import Tokenizer, load_tokenizer
 from .data import iterate_batches
 from .models import (apply_freeze, check_context, check_fits, check_vocab, count_params, save_model,
@@ -108,7 +108,9 @@ def resume(s: RunSetup, model, opt) -> dict | None:
 # %% ../nbs/21_task.ipynb #ff46bc05
 def run_task(task: Task, cfg: Config | str, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:
     "Train `task` as `cfg` (a Config or a YAML path) says; returns the run directory."
-    w = get_world()
+    if not isinstance(cfg, Config): cfg = load_config(cfg)
+    backend = distributed_config(cfg).backend           # the world mlx.launch started, if any (nbs/14_distributed)
+    w = get_world("any" if backend == "auto" else backend)
     if w.size > 1 and not task.data_parallel:
         raise UserError(f"distributed: {type(task).__name__} runs in one process for now; launch it without mlx.launch")
     with open_run(cfg, runs_dir, quiet or not w.main, log_format, task.files, w) as s:   # locked until it ends
@@ -225,6 +227,6 @@ class LMTask(Task):
             yield (x, sparse_targets(y) if self.sparse else y), pos, tokens
 
     def evaluate(self, model):
-        return evaluate_lm(model, self.val_windows, self.batch_size, self.token_bytes, self.val_loss)
+        return evaluate_lm(model, self.val_windows, self.batch_size, self.token_bytes, self.val_loss, self.world)
 
     def sample(self, model): return "".join(generate(model, self.tokenizer, "", max_tokens=80, temperature=0.8, seed=0))

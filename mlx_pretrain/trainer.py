@@ -8,14 +8,14 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'VAL_FORMATS', 'STOP_GRACE', 'build_schedule',
            'metrics_line', 'TrainArgs', 'Interrupted', 'BatchError', 'train']
 
 # %% ../nbs/16_trainer.ipynb #c5a064bf
-import math, os, signal, threading, time
+import math, os, select, signal, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 import numpy as np
 from .core import UserError
-from .config import Config, Optimization
+from .config import Config, Optimization, distributed_config
 from .models import blocks
 from .kernels import kernels_enabled, rope_kernels
 from .losses import lm_loss
@@ -246,13 +246,14 @@ class TrainArgs:
     nonfinite: str = "stop"                # training.nonfinite: on a NaN/inf loss or gradient "stop", or "skip" it
     gradient_checkpointing: bool = False   # training.gradient_checkpointing: recompute each block in the backward pass
     eval_first: bool = False               # the task's choice: validate before the first step (fine-tuning's "before")
+    timeout: float = 600.0                 # system.distributed.timeout: with several ranks, the longest wait for them
 
     @classmethod
     def from_config(cls, cfg: Config, iters: int, eval_first: bool = False) -> "TrainArgs":
         st, t = cfg.logging.steps, cfg.training
         return cls(iters, t.hyperparameters.gradient_clip, cfg.system.seed, st.logging_interval,
                    st.validation_interval, st.checkpoint_interval, cfg.logging.keep_checkpoints, t.nonfinite,
-                   t.gradient_checkpointing, eval_first)
+                   t.gradient_checkpointing, eval_first, distributed_config(cfg).timeout)
 
 # %% ../nbs/16_trainer.ipynb #4b6546dd
 class Interrupted(KeyboardInterrupt):
@@ -265,34 +266,50 @@ class Interrupted(KeyboardInterrupt):
 
 @contextmanager
 def _peers(world: World):
-    "In a world of several ranks, a lost connection to another rank becomes one line naming this one, not a traceback."
+    """In a world of several ranks, a lost connection to another rank becomes one line naming this one, not a
+    traceback, and the process ends at once with code 2: mlx.launch's SIGTERM follows within moments, and once the
+    training's signal handlers are gone it would kill the rank before the line is printed."""
     try: yield
     except RuntimeError as e:
         if world.size == 1 or "[ring]" not in str(e) and "nccl" not in str(e).lower() and "mpi" not in str(e).lower():
             raise
-        raise UserError(f"rank {world.rank} of {world.size}: {e} (another rank stopped?); the last checkpoint is "
-                        "whole: resume with --resume") from None
+        os.write(2, (f"error: rank {world.rank} of {world.size}: {e} (another rank stopped?); the last checkpoint is "
+                     "whole: resume with the same command and --resume\n").encode())
+        os._exit(2)
 
 STOP_GRACE = 10.0     # seconds a rank of several may take to stop cleanly after SIGINT/SIGTERM before it exits
 
 class _Signals:
     """While training: SIGINT/SIGTERM ask for a clean stop after the current step; a second SIGINT interrupts at once.
-    In a world of several ranks a signal may come while this rank waits inside a collective for a rank that has died
-    (mlx.launch then stops the others): Python's handler cannot run until that wait ends, which it may never do. So a
-    watcher thread learns of the signal through the wakeup fd and, if the rank has not stopped within `STOP_GRACE`
-    seconds, prints one line naming the rank and exits with code 2; the last checkpoint is whole."""
-    def __init__(self, world: World = World()): self.got, self.old, self.world, self.pipe = None, {}, world, None
+    In a world of several ranks this rank may wait inside a collective for one that has died or hangs, and such a wait
+    never ends: MLX's collectives have no timeout, and Python's handler cannot run until the wait ends. So a watcher
+    thread stops the rank, with one line naming it and exit code 2, when
+    - a signal came (mlx.launch sends SIGTERM to the others when a rank dies) and the rank has not stopped within
+      `STOP_GRACE` seconds, or
+    - no step, validation or checkpoint has finished for `timeout` seconds (`beat` marks each): another rank hangs.
+    Either way the last checkpoint is whole."""
+    def __init__(self, world: World = World(), timeout: float = 600.0):
+        self.got, self.old, self.world, self.pipe, self.timeout = None, {}, world, None, timeout
+        self.done, self.last = False, time.monotonic()
+    def beat(self): self.last = time.monotonic()        # this rank made progress
     def _handle(self, signum, frame):
         if self.got and signum == signal.SIGINT: raise KeyboardInterrupt
         self.got = signal.Signals(signum).name
     def _watch(self):
-        try: signum = os.read(self.pipe[0], 1)
-        except OSError: return                        # closed: training ended
-        if not signum: return
-        time.sleep(STOP_GRACE)
-        os.write(2, (f"error: rank {self.world.rank} of {self.world.size}: {signal.Signals(signum[0]).name} while "
-                     f"waiting for the other ranks (one of them has stopped or hangs); its last checkpoint is whole: "
-                     f"resume with --resume\n").encode())
+        while not self.done:
+            try: ready = select.select([self.pipe[0]], [], [], 0.5)[0] and os.read(self.pipe[0], 1)
+            except (OSError, ValueError): return        # closed: training ended
+            if ready:
+                time.sleep(STOP_GRACE)
+                if not self.done:
+                    self._stop(f"{signal.Signals(ready[0]).name} while waiting for the other ranks (one of them has "
+                               "stopped or hangs)")
+            elif time.monotonic() - self.last > self.timeout:
+                self._stop(f"no step finished for {self.timeout:g} s while waiting for the other ranks: one of them "
+                           "hangs or has stopped (system.distributed.timeout)")
+    def _stop(self, why: str):
+        os.write(2, (f"error: rank {self.world.rank} of {self.world.size}: {why}; the last checkpoint is whole: "
+                     "resume with the same command and --resume\n").encode())
         os._exit(2)
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():   # handlers can only be set there
@@ -304,6 +321,7 @@ class _Signals:
                 threading.Thread(target=self._watch, daemon=True).start()
         return self
     def __exit__(self, *exc):
+        self.done = True
         for s, h in self.old.items(): signal.signal(s, h)
         if self.pipe:
             signal.set_wakeup_fd(self.old_fd)
@@ -394,7 +412,7 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     emit("on_train_begin", {"step": st["step"], "iters": args.iters, "tokens": st["tokens"]})
     if args.eval_first and st["step"] == 0: validate()
     meter, owed, path = _Meter(st["tokens"]), set(), None
-    with _Signals(world) as sig, checkpointed(model, args.gradient_checkpointing), _peers(world):  # the blocks after
+    with _Signals(world, args.timeout) as sig, checkpointed(model, args.gradient_checkpointing), _peers(world):  # the blocks after
         running = launch() if st["step"] < args.iters else None
         while running:
             (loss, k, gnorm, metrics), lr, units, position, batch_metrics = running
@@ -405,7 +423,7 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
             # drawn while step s runs), unless the weights of step s are needed here or a stop is asked for
             wanted = sig.got or any(c.stop for c in cbs)
             running = None if last or (here and (due or wanted)) else launch()
-            mx.eval(loss, k, gnorm)
+            mx.eval(loss, k, gnorm); sig.beat()
             st["step"] = s; st["tokens"] += units
             if here: st["position"] = position
             if _finite(s, loss, k, gnorm, st, args, emit): meter.add(loss, k, metrics)
@@ -421,7 +439,7 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
             if "checkpoint" in due or last or stop:
                 path = checkpoint()
                 if world.size > 1: mx.eval(all_sum(mx.array(0.0), world))   # a barrier: rank 0 has written it
-            meter.pause(time.perf_counter() - paused)
+            meter.pause(time.perf_counter() - paused); sig.beat()
             if stop or last: break
             running = running or launch()
     emit("on_train_end", dict(st))
