@@ -145,7 +145,8 @@ def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], world: 
     m = BLEU()
     stats = np.zeros(3 + 2 * m.max_ngram_order, np.int64)     # (rows, then sacrebleu's: lengths, matches, totals)
     if hypotheses:
-        streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(max(map(len, references)))]
+        most = max(map(len, references))
+        streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(most)]
         stats[0] = len(hypotheses)
         stats[1:] = np.sum(m._extract_corpus_statistics(list(hypotheses), streams), axis=0)   # as corpus_score does
     if world.size > 1: stats = np.array(all_sum(mx.array(stats.astype(np.int32)), world)).astype(np.int64)

@@ -412,7 +412,8 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     emit("on_train_begin", {"step": st["step"], "iters": args.iters, "tokens": st["tokens"]})
     if args.eval_first and st["step"] == 0: validate()
     meter, owed, path = _Meter(st["tokens"]), set(), None
-    with _Signals(world, args.timeout) as sig, checkpointed(model, args.gradient_checkpointing), _peers(world):  # the blocks after
+    with _Signals(world, args.timeout) as sig, checkpointed(model, args.gradient_checkpointing), \
+            _peers(world):
         running = launch() if st["step"] < args.iters else None
         while running:
             (loss, k, gnorm, metrics), lr, units, position, batch_metrics = running

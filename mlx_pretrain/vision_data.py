@@ -56,7 +56,8 @@ def preprocess_from_file(path) -> ImagePreprocess:
                         f"got {mean!r}, {std!r}")
     if not (1 <= h <= 4096 and 1 <= w <= 4096): raise UserError(f"{p}: size {h}x{w} is outside 1..4096 pixels")
     rescale = c.get("rescale_factor", 1 / 255)
-    if not num(rescale, 1e-6, 1e3): raise UserError(f"{p}: rescale_factor should be a number in (0, 1000], got {rescale!r}")
+    if not num(rescale, 1e-6, 1e3):
+        raise UserError(f"{p}: rescale_factor should be a number in (0, 1000], got {rescale!r}")
     return ImagePreprocess(h, w, tuple(map(float, mean)), tuple(map(float, std)), rescale)
 
 # %% ../nbs/05_vision_data.ipynb #34801e52
