@@ -10,11 +10,12 @@ from functools import partial
 from pathlib import Path
 import numpy as np
 from .config import Config
-from .data import IGNORE, holdout, iterate_batches
+from .data import IGNORE, holdout
 from .models import eval_mode
 from .losses import token_ce
 from .runs import RunSetup
-from .task import Task, run_task, start_from
+from .task import Task, run_task, sharded_batches, start_from
+from .distributed import block, gather_rows, rank_batches, sum_numbers
 from .sft import encode_example
 from .rewards import read_pairs
 from .rl import adapters_off, prompt_text
@@ -60,6 +61,7 @@ class PairWindows:
 class DPOTask(Task):
     "Direct preference optimisation on chosen/rejected pairs against the starting model as reference."
     eval_first = True                                    # log 2 before the first update
+    data_parallel = True
     log_extra = ("reward_accuracy", "reward_margin")
     panels = {"implicit reward": ["reward_accuracy", "val_accuracy", "reward_margin", "val_margin"]}
 
@@ -88,14 +90,17 @@ class DPOTask(Task):
     def epoch_size(self): return len(self.train)
 
     def reference(self, model, pairs: PairWindows) -> PairWindows:
-        "The pairs with the model's log-likelihoods of both responses (adapters off), computed once."
-        w, ref = pairs.arrays, {"ref_c": [], "ref_r": []}
+        """The pairs with the model's log-likelihoods of both responses (adapters off), computed once; with several
+        ranks each computes its block of pairs and they are gathered (nbs/14_distributed)."""
+        n = len(pairs.arrays["xc"])
+        w, ref = {k: v[block(n, self.world)] for k, v in pairs.arrays.items()}, {"ref_c": [], "ref_r": []}
         with eval_mode(model), adapters_off(model):
             for i in range(0, len(w["xc"]), self.batch_size):
                 for side in "cr":
                     x, y = (mx.array(w[k + side][i:i + self.batch_size]) for k in "xy")
                     ref["ref_" + side].append(np.array(sequence_logprobs(model, x, y)))
-        return PairWindows({**w, **{k: np.concatenate(v) for k, v in ref.items()}})
+        mine = [np.concatenate(v) if v else np.zeros(0, np.float32) for v in ref.values()]
+        return PairWindows({**pairs.arrays, **dict(zip(ref, gather_rows(mine, n, self.world)))})
 
     def loss(self, model, s: RunSetup):
         self.train, self.val = self.reference(model, self.train), self.reference(model, self.val)
@@ -104,17 +109,17 @@ class DPOTask(Task):
         return partial(dpo_loss, beta=self.dpo.beta, label_smoothing=self.dpo.label_smoothing)
 
     def batches(self, position):
-        for arrays, pos, _ in iterate_batches(self.train, self.batch_size, self.seed, position, self.accum):
-            yield arrays, pos, int((arrays[1] != IGNORE).sum() + (arrays[3] != IGNORE).sum())
+        return sharded_batches(self.train, self.batch_size, self.seed, position, self.accum, self.world,
+                               lambda a: int((a[1] != IGNORE).sum() + (a[3] != IGNORE).sum()))
 
     def evaluate(self, model) -> dict:
         loss_fn, sums = dpo_loss, np.zeros(3)
         with eval_mode(model):
-            for i in range(0, len(self.val), self.batch_size):
-                rows = self.val[np.arange(i, min(i + self.batch_size, len(self.val)))]
-                s, n, m = loss_fn(model, *map(mx.array, rows), beta=self.dpo.beta,
+            for idx in rank_batches(len(self.val), self.batch_size, self.world):   # this rank's share, then summed
+                s, n, m = loss_fn(model, *map(mx.array, self.val[idx]), beta=self.dpo.beta,
                                   label_smoothing=self.dpo.label_smoothing)
                 sums += [s.item(), m["reward_accuracy"].item(), m["reward_margin"].item()]
+        sums = sum_numbers(sums, self.world)
         return dict(zip(("val_loss", "val_accuracy", "val_margin"), (sums / len(self.val)).tolist()))
 
 def dpo(cfg: Config | str, pretrained_model, runs_dir="runs", callbacks=(), quiet=False, log_format="text") -> Path:

@@ -15,11 +15,12 @@ from .core import UserError
 from .files import read_json, read_safetensors, save_safetensors, write_json
 from .config import Config, DataConfig
 from .tokenizer import Tokenizer, load_tokenizer
-from .data import holdout, iterate_batches, read_rows
+from .data import holdout, read_rows
 from .models import eval_mode, load_model
 from .trainer import BatchError
 from .runs import find_run
-from .task import Task, run_task, start_from
+from .task import Task, run_task, sharded_batches, start_from
+from .distributed import rank_batches, sum_numbers
 from .sft import check_template, prompt_of, require_text
 import mlx.core as mx
 import mlx.nn as nn
@@ -193,6 +194,7 @@ def squared_error_loss(model, x, last, target):
 # %% ../nbs/26_rewards.ipynb #671becfe
 class RewardTask(Task):
     "A reward model: a pretrained language model with a score head, trained on preference pairs or scored responses."
+    data_parallel = True
     def __init__(self, pretrained_model): self.pretrained_model = pretrained_model
 
     def prepare(self, s):
@@ -227,16 +229,15 @@ class RewardTask(Task):
     def epoch_size(self): return len(self.train_data)
     def loss(self, model, s): return bradley_terry_loss if self.pairs else squared_error_loss
     def batches(self, position):
-        return iterate_batches(self.train_data, self.batch_size, self.seed, position, self.accum)
+        return sharded_batches(self.train_data, self.batch_size, self.seed, position, self.accum, self.world)
 
     def evaluate(self, model) -> dict:
-        loss_fn, total, n, right = self.loss(model, None), 0.0, 0, 0.0
+        loss_fn, sums = self.loss(model, None), np.zeros(3)
         with eval_mode(model):
-            for i in range(0, len(self.val_data), self.batch_size):
-                s, k, *more = loss_fn(model, *map(mx.array, self.val_data[np.arange(i, min(i + self.batch_size,
-                                                                                          len(self.val_data)))]))
-                total, n = total + s.item(), n + k.item()
-                right += more[0]["accuracy"].item() if more else 0.0
+            for idx in rank_batches(len(self.val_data), self.batch_size, self.world):   # this rank's share
+                s, k, *more = loss_fn(model, *map(mx.array, self.val_data[idx]))
+                sums += [s.item(), k.item(), more[0]["accuracy"].item() if more else 0.0]
+        total, n, right = sum_numbers(sums, self.world).tolist()            # summed over the ranks
         return {"val_loss": total / n, **({"val_accuracy": right / n} if self.pairs else {})}
 
     def final_model(self, model):

@@ -22,6 +22,7 @@ from .lora import fuse_lora
 from .generate import sample_batch
 from .runs import RunSetup
 from .task import Task, run_task, start_from
+from .distributed import block, gather_rows
 from .sft import prompt_of, require_text
 from .rewards import RewardModel, add_score_head, load_reward_model, read_scored, score
 import mlx.core as mx
@@ -157,8 +158,8 @@ def grpo_loss(model, x, pos, toks, mask, old_logp, ref_logp, adv, *, temperature
     return (loss * mask).sum(), mask.sum().astype(mx.int32), {**metrics, "kl_penalty": (kl * mask).sum()}
 
 # %% ../nbs/27_rl.ipynb #6c79cdb4
-def _sizes(cfg: Config, grpo: bool) -> tuple[int, int, int]:
-    "(sequences per iteration, sequences per step, passes per iteration), checked."
+def _sizes(cfg: Config, grpo: bool, ranks: int = 1) -> tuple[int, int, int]:
+    "(sequences per iteration, sequences per step, passes per iteration), checked; a step's are shared by the ranks."
     rl, accum = cfg.rl, cfg.training.hyperparameters.gradient_accumulation_steps
     seqs, mini = rl.rollout.batch_size * (rl.grpo.group_size if grpo else 1), rl_setting(cfg, "mini_batch_size")
     if seqs % mini:
@@ -167,6 +168,9 @@ def _sizes(cfg: Config, grpo: bool) -> tuple[int, int, int]:
     if mini % accum:
         raise UserError(f"training.hyperparameters.gradient_accumulation_steps = {accum} must divide "
                         f"rl.mini_batch_size = {mini} (a step's sequences are split into that many micro-batches)")
+    if mini % (ranks * accum):
+        raise UserError(f"rl.mini_batch_size = {mini} must be a multiple of the {ranks} ranks × "
+                        f"gradient_accumulation_steps {accum}: each rank takes an equal part of every step")
     return seqs, mini, rl_setting(cfg, "ppo_epochs")
 
 def explained_variance(values: np.ndarray, returns: np.ndarray, mask: np.ndarray) -> float:
@@ -179,6 +183,7 @@ def explained_variance(values: np.ndarray, returns: np.ndarray, mask: np.ndarray
 class RLTask(Task):
     "PPO (online, or offline on scored responses) and GRPO: rollouts as the batch source, a KL penalty to the start."
     eval_first = True                                     # the held-out reward and KL before the first update
+    data_parallel = True                                  # rollouts in blocks per rank, gathered; steps shared
     panels = {"reward": ["reward_mean", "val_reward"], "KL to the reference": ["kl", "val_kl"]}
     log_extra = ("reward_mean", "kl", "policy_loss", "value_loss", "entropy", "clip_fraction", "approx_kl")
     iteration = 0                                         # iterations whose last step has been handed out
@@ -207,7 +212,7 @@ class RLTask(Task):
                             "layer applied to the last hidden states, and this model's logits are not that (scaled "
                             "or capped, e.g. Gemma)")
         self.read_data(s)
-        self.seqs, self.mini, self.passes = _sizes(cfg, self.grpo)
+        self.seqs, self.mini, self.passes = _sizes(cfg, self.grpo, s.world.size)
         self.per_iteration = self.passes * self.seqs // self.mini
         t, h = cfg.training, cfg.training.hyperparameters
         if it := (t.iters or h.iters): self.iterations = math.ceil(it / self.per_iteration)
@@ -278,6 +283,10 @@ class RLTask(Task):
         seq = np.random.SeedSequence([self.cfg.system.seed, *entropy])
         return mx.random.key(int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1)))
 
+    @property
+    def _rank(self) -> tuple:                             # more entropy for a rank's own samples, if there are several
+        return (self.world.rank,) if self.world.size > 1 else ()
+
     def _decode(self, ids: np.ndarray, n: int) -> str:
         ids = ids[:n].tolist()
         return self.tokenizer.decode(ids[:-1] if ids and ids[-1] == self.tokenizer.eos_id else ids)
@@ -285,7 +294,8 @@ class RLTask(Task):
     def _inputs(self, rows: np.ndarray, toks: np.ndarray, lens: np.ndarray) -> tuple:
         "`response_inputs` of prompt rows and their responses, prompts padded to a multiple of 32 tokens."
         prompts = [self.prompts[r] for r in rows]
-        return response_inputs(prompts, toks, lens, -(-max(map(len, prompts)) // 32) * 32, self.tokenizer.pad_id)
+        width = -(-max(map(len, prompts), default=1) // 32) * 32
+        return response_inputs(prompts, toks, lens, width, self.tokenizer.pad_id)
 
     def _forward(self, x, pos, toks, values: bool) -> tuple:
         """(policy log-probabilities, reference log-probabilities, exact KL per position, values or None), each
@@ -303,12 +313,14 @@ class RLTask(Task):
                     kl = full_kl(lp_all, ref_all)
                     mx.eval(ref_lp, kl)
                 for o, a in zip(out, (lp, ref_lp, kl, v)): o.append(np.array(a))
-        logp, ref, kl, v = map(np.concatenate, out)
+        empty = np.zeros(toks.shape, np.float32)          # no rows (a rank's empty block of held-out prompts)
+        logp, ref, kl, v = (np.concatenate(o) if o else empty for o in out)
         return logp, ref, kl, v if values else None
 
     def _answer(self, rows: np.ndarray, key) -> tuple:
         "(tokens, lengths, texts) of the responses to prompt rows: sampled, or the data's own (offline)."
         N, tok, ro = self.cfg.rl.rollout.max_new_tokens, self.tokenizer, self.cfg.rl.rollout
+        if not len(rows): return np.zeros((0, N), np.int32), np.zeros(0, np.int64), []
         if self.offline and key is None:
             toks = np.full((len(rows), N), tok.pad_id, np.int32)
             for b, r in enumerate(rows): toks[b, :len(self.responses[r])] = self.responses[r]
@@ -328,15 +340,21 @@ class RLTask(Task):
         B = rl.rollout.batch_size
         rows = np.repeat(next(iterate_batches(_Rows(len(self.train)), B, self.cfg.system.seed, i * B))[0][0][0],
                          self.seqs // B)                 # GRPO: each prompt group_size times
-        toks, lens, responses = self._answer(rows, None if self.offline else self._key(0, i))
+        mine = rows[block(len(rows), self.world)]        # with several ranks each rolls out its block of rows
+        toks, lens, responses = self._answer(mine, None if self.offline else self._key(0, i, *self._rank))
         t1 = time.perf_counter()
-        prompts = [self.train[r][0] for r in rows]
-        rewards = (np.array([self.train[r][2] for r in rows]) if self.offline
+        prompts = [self.train[r][0] for r in mine]
+        rewards = (np.array([self.train[r][2] for r in mine]) if self.offline
                    else score(self.rm, prompts, responses, f"iteration {i + 1}: scoring the rollout"))
         self.latest = (prompts[0], responses[0], float(rewards[0]))
         t2 = time.perf_counter()
-        x, pos, mask = self._inputs(rows, toks, lens)
+        x, pos, mask = self._inputs(mine, toks, lens)
         logp, ref, kl, values = self._forward(x, pos, toks, not self.grpo)
+        if self.world.size > 1:                           # and every rank gets all rows, in one process's order
+            toks, lens, rewards, logp, ref, kl, *values = gather_rows(
+                (toks, lens, rewards, logp, ref, kl, *([] if self.grpo else [values])), len(rows), self.world)
+            values = values[0] if values else None
+            x, pos, mask = self._inputs(rows, toks, lens)
         if self.grpo:                                     # each response's reward, normalised within its group
             r = rewards.reshape(-1, self.seqs // B)
             adv = ((r - r.mean(1, keepdims=True)) / (r.std(1, keepdims=True) + 1e-4)).reshape(-1, 1) * mask
@@ -370,7 +388,8 @@ class RLTask(Task):
                      for e in range(self.passes)]
             chunks = [o[j:j + self.mini] for o in order for j in range(0, self.seqs, self.mini)]
             for k, idx in enumerate(chunks):
-                batch = tuple(a[idx].reshape(accum, self.mini // accum, *a.shape[1:]) for a in arrays)
+                part = idx[block(len(idx), self.world)]     # this rank's rows of the step
+                batch = tuple(a[part].reshape(accum, len(part) // accum, *a.shape[1:]) for a in arrays)
                 last = k == len(chunks) - 1               # only an iteration's end is a resume point
                 self.iteration = i + 1 if last else i
                 yield batch, {"iteration": i + 1, "kl_coef": after} if last else None, int(arrays[3][idx].sum()), stats
@@ -378,22 +397,30 @@ class RLTask(Task):
 
     def evaluate(self, model) -> dict:
         rows, out = np.arange(len(self.train), len(self.prompts)), {}
-        prompts = [r[0] for r in self.val]
+        prompts, w = [r[0] for r in self.val], self.world
+        mine = rows[block(len(rows), w)]                  # each rank answers its block; the results are gathered
         if self.rm is not None:                           # answer the held-out prompts and score the answers
-            toks, lens, responses = self._answer(rows, self._key(1))
-            rewards = score(self.rm, prompts, responses, "validation: scoring the held-out answers")
-            x, pos, mask = self._inputs(rows, toks, lens)
+            toks, lens, responses = self._answer(mine, self._key(1, *self._rank))
+            rewards = score(self.rm, prompts[block(len(rows), w)], responses,
+                            "validation: scoring the held-out answers") if len(mine) else np.zeros(0)
+            x, pos, mask = self._inputs(mine, toks, lens)
             kl = (self._forward(x, pos, toks, False)[2] * mask).sum(1)
+            toks, lens, rewards, kl = gather_rows((toks, lens, rewards, kl), len(rows), w)
+            responses = [self._decode(t, n) for t, n in zip(toks, lens)]
             out = {"val_reward": rewards.mean(), "val_reward_std": rewards.std(), "val_kl": kl.mean(),
                    "val_length": lens.mean()}
             self.latest = (prompts[0], responses[0], float(rewards[0]))
-            with open(self.samples, "a") as f:
-                for p, r, v in zip(prompts, responses, rewards):
-                    f.write(json.dumps({"iteration": self.iteration, "prompt": p, "response": r, "reward": v}) + "\n")
+            if w.main:                                    # rank 0 alone writes (nbs/14_distributed)
+                with open(self.samples, "a") as f:
+                    for p, r, v in zip(prompts, responses, rewards):
+                        f.write(json.dumps({"iteration": self.iteration, "prompt": p, "response": r,
+                                            "reward": float(v)}) + "\n")
         if self.offline:                                  # how the policy moved on the held-out scored responses
-            toks, lens, _ = self._answer(rows, None)
-            x, pos, mask = self._inputs(rows, toks, lens)
+            toks, lens, _ = self._answer(mine, None)
+            x, pos, mask = self._inputs(mine, toks, lens)
             logp, ref, _, _ = self._forward(x, pos, toks, False)
+            logp, ref, toks, lens = gather_rows((logp, ref, toks, lens), len(rows), w)
+            mask = self._inputs(rows, toks, lens)[2]
             ratio = ((logp - ref) * mask).sum(1)
             r = np.array([row[2] for row in self.val])
             corr = np.corrcoef(r, ratio)[0, 1] if ratio.std() > 0 and r.std() > 0 else 0.0
