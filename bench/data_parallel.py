@@ -65,7 +65,7 @@ def child_allreduce(s, a):
             t = time.perf_counter(); mx.eval(fn(x)); ts.append(time.perf_counter() - t)
         return sorted(ts)[len(ts) // 2]
     one = mx.compile(lambda x: all_sum(x, w))
-    for mb in (1, 4, 16, 64, 256, 512):
+    for mb in (m for m in (1, 4, 16, 64, 256, 512) if m <= a.max_mb):
         x = mx.ones((mb * 2 ** 20 // dt.size,), dt)
         sec = timed(one, x, a.reps)
         emit(rank=w.rank, ranks=w.size, what=f"buffer {mb} MB", bytes=x.nbytes, ms=sec * 1e3)
@@ -178,6 +178,7 @@ def main():
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--reps", type=int, default=20, help="timed all_sum calls per buffer (median)")
+    p.add_argument("--max-mb", type=int, default=512, help="the largest all_sum buffer of the allreduce rows")
     p.add_argument("--rows", default=None, help="comma-separated, of ours-K, torch-K, allreduce-K "
                    "(default: ours-1,ours-N,torch-1,torch-N,allreduce-N, the torch rows where PyTorch has CUDA)")
     p.add_argument("--peak-tflops", type=float, default=None)

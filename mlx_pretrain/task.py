@@ -55,7 +55,7 @@ class Task(ABC):
         return []
     def steps(self, cfg: Config) -> int:
         "Optimizer steps of the run (`total_iters`); a task whose steps come in groups (RL iterations) rounds them."
-        return total_iters(cfg, self.epoch_size())
+        return total_iters(cfg, self.epoch_size(), self.world.size)
 
     @abstractmethod
     def prepare(self, s: RunSetup) -> tuple[nn.Module, dict]: "Read the data; build or load the model: (model, args)."
@@ -67,11 +67,12 @@ class Task(ABC):
     def batches(self, position) -> Iterator[tuple]: "(arrays, position after, units) per step, from `position` on."
 
 # %% ../nbs/21_task.ipynb #2abe2fb2
-def total_iters(cfg: Config, epoch_size: int) -> int:
-    "Optimizer steps of the run: training.iters, or the steps of training.epochs passes (one by default)."
+def total_iters(cfg: Config, epoch_size: int, ranks: int = 1) -> int:
+    """Optimizer steps of the run: training.iters, or the steps of training.epochs passes (one by default) with a
+    global batch of batch_size × accumulation × `ranks` examples."""
     t, h = cfg.training, cfg.training.hyperparameters
     if it := (t.iters or h.iters): return it
-    return max(1, math.ceil((t.epochs or 1.0) * epoch_size / (h.batch_size * h.gradient_accumulation_steps)))
+    return max(1, math.ceil((t.epochs or 1.0) * epoch_size / (h.batch_size * h.gradient_accumulation_steps * ranks)))
 
 # %% ../nbs/21_task.ipynb #056d8e6a
 def prepare_model(model, s: RunSetup, base_model=None) -> dict | None:

@@ -33,6 +33,7 @@ from .generate import sample_batch
 from .trainer import Callback
 from .runs import RunSetup
 from .task import Task, run_task, start_from
+from .distributed import World, all_sum, shard
 from .pretrain import get_tokenizer
 from .sft import encode_example, prompt_of, require_text, fill
 
@@ -136,9 +137,16 @@ def vlm_arrays(examples: list[VLMExample], T: int, pad_id: int, a: VLMArgs, over
 FIELDS = {"question": ("ids", "images", "order", "targets"),
           "caption": ("ids", "images", "order", "targets", "mask", "caption_id", "last")}
 
-def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
+def _everyone(x: mx.array, w: World) -> mx.array:
+    "Every rank's rows of `x` in rank order; the gradient flows back only into this rank's own rows."
+    g = mx.stop_gradient(mx.distributed.all_gather(x, group=w.group))
+    b = x.shape[0]
+    return mx.concatenate([g[:w.rank * b], x, g[(w.rank + 1) * b:]])
+
+def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss, world: World = World()) -> Callable:
     """The training loss for batches of `kinds` (the arrays of each kind in `FIELDS` order, then the ramp `r` when a
-    contrastive or matching loss is on): loss(model, *arrays) -> (total · n, n, {metric: value · n})."""
+    contrastive or matching loss is on): loss(model, *arrays) -> (total · n, n, {metric: value · n}). In a `world` of
+    several ranks the contrastive loss is the global batch's, over every rank's embeddings (see below)."""
     extra = ml.enable_contrastive_loss or ml.enable_matching_loss
     def loss(model: Model, *arrays):
         parts, at = {}, 0
@@ -156,7 +164,12 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
             img, txt = model.image_embedding(vision=v_cap), model.text_embedding(c["ids"], c["mask"])
             ids = c["caption_id"]
         if ml.enable_contrastive_loss:
-            comps["contrastive_loss"] = contrastive_loss(img, txt, model.logit_scale, ids)
+            cimg, ctxt, cids, scale = img, txt, ids, model.logit_scale
+            if world.size > 1:
+                cimg, ctxt, cids = _everyone(img, world), _everyone(txt, world), _everyone(ids, world)
+                # every rank computes the same loss from the scale: each passes back 1/size of its gradient
+                scale = mx.stop_gradient(scale) + (scale - mx.stop_gradient(scale)) / world.size
+            comps["contrastive_loss"] = contrastive_loss(cimg, ctxt, scale, cids)
             weights["contrastive_loss"] = ml.contrastive_loss_weight * r
         if ml.enable_matching_loss:
             key = mx.random.randint(0, 2**31 - 1, (2,)).astype(mx.uint32)       # drawn from the step's random state
@@ -174,9 +187,16 @@ def vlm_loss(kinds: tuple[str, ...], ml: MultimodalLoss) -> Callable:
             weights["matching_loss"] = ml.matching_loss_weight * r
         total, logged = weighted_total(comps, weights)
         if ml.enable_contrastive_loss:                    # how far above its value at collapse
-            logged["contrastive_margin"] = comps["contrastive_loss"] - collapsed_loss(ids)
+            logged["contrastive_margin"] = comps["contrastive_loss"] - collapsed_loss(cids)
         nf = n.astype(mx.float32)
-        return total * nf, n, {k: v * nf for k, v in logged.items()}
+        out = total * nf
+        if ml.enable_contrastive_loss and world.size > 1:
+            # the trainer divides the ranks' summed outputs (and gradients) by the global count N; each rank's C
+            # carries the gradient of its own embeddings only, so it must weigh N there, not n: add (N − n)·C with
+            # no value (C − C held constant)
+            N, c = mx.stop_gradient(all_sum(nf, world)), comps["contrastive_loss"]
+            out = out + weights["contrastive_loss"] * (N - nf) * (c - mx.stop_gradient(c))
+        return out, n, {k: v * nf for k, v in logged.items()}
     return loss
 
 # %% ../nbs/24_vlm.ipynb #864862f6
@@ -395,6 +415,7 @@ def vlm_metrics(model: Model, tok: Tokenizer, bank: np.ndarray, arrays: dict[str
 class VLMTask(Task):
     "Vision-language training: image rows, our VLM (built or pretrained), the LM + contrastive + matching losses."
     nll = True
+    data_parallel = True
     files = ("input_file", "validation_file")
 
     def __init__(self, pretrained_model=None):
@@ -447,6 +468,7 @@ class VLMTask(Task):
                             "batch is half of each kind); set 2 or more")
         self.per_batch = {"caption": -(-B // 2), "question": B // 2} if len(self.kinds) == 2 else {self.kinds[0]: B}
         self.check_losses(cfg, model)
+        self.per_batch = {k: m * s.world.size for k, m in self.per_batch.items()}   # the global batch: every rank's
         self.batch_size, self.accum, self.seed, self.T = B, h.gradient_accumulation_steps, cfg.system.seed, T
         self.units = self.accum * sum(m * self.train[k].order.shape[1] for k, m in self.per_batch.items())
         self.warmup = d.multimodal_loss.warmup_steps
@@ -486,7 +508,8 @@ class VLMTask(Task):
 
     def epoch_size(self) -> int:
         "Rows per pass over the larger kind, counted as the batch is (a step takes per_batch rows of each kind)."
-        return max(math.ceil(len(self.train[k]) * self.batch_size / self.per_batch[k]) for k in self.kinds)
+        B = self.batch_size * self.world.size               # the global batch, as per_batch is
+        return max(math.ceil(len(self.train[k]) * B / self.per_batch[k]) for k in self.kinds)
 
     def loss(self, model, s: RunSetup):
         if isinstance(model, Model) and not split_head(model.language_model):
@@ -494,7 +517,7 @@ class VLMTask(Task):
                             "states; a vision-language run cannot use it")
         ml = s.cfg.data.multimodal_loss
         self.extra = ml.enable_contrastive_loss or ml.enable_matching_loss
-        return vlm_loss(self.kinds, ml)
+        return vlm_loss(self.kinds, ml, self.world)
 
     def micro_batch(self, k: int) -> list[np.ndarray]:
         "The arrays of micro-batch `k`: for each kind, its per_batch rows of the permutation of their epoch."
@@ -518,7 +541,11 @@ class VLMTask(Task):
         while True:                                      # units: the fused positions of the step, images included
             mbs = [self.micro_batch(k + i) for i in range(self.accum)]
             k += self.accum
-            yield tuple(np.stack(z) for z in zip(*mbs)), k, self.units
+            arrays = [np.stack(z) for z in zip(*mbs)]
+            if self.world.size > 1:                      # this rank's rows of each kind (the ramp stays whole)
+                ramp = arrays[-1:] if self.extra else []
+                arrays = [*shard(arrays[:len(arrays) - len(ramp)], self.world), *ramp]
+            yield tuple(arrays), k, self.units
 
     def callbacks(self, s: RunSetup) -> list: return [CollapseWarning(s.log)]
 
