@@ -87,27 +87,19 @@ def child_profile(s, a):
     MLX's and NCCL's kernels): wall time and kernel time per step, and the share of NCCL's all-reduce kernels.
     With --variant MB,STREAM the gradients go through average_gradients with those buckets/stream instead."""
     import torch  # noqa: F401  (loaded before MLX: one set of CUDA libraries)
-    import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
+    import mlx.core as mx, mlx.nn as nn
     from mlx.utils import tree_map
     import mlx_pretrain.trainer as trainer
     from mlx_pretrain.distributed import get_world
-    from mlx_pretrain.losses import lm_loss
-    from kernel_profile import kernels_torch_profiler
+    from kernel_profile import kernels_torch_profiler, mlx_steps
     w = get_world()
     if a.variant:
         mb, st = (int(v) for v in a.variant.split(","))
         stream = mx.new_stream(mx.default_device()) if st else None
         trainer.sum_gradients = lambda g, w: tree_map(lambda x: x * w.size,
                                                       nn.average_gradients(g, w.group, mb * 2 ** 20, stream))
-    mx.random.seed(0)
-    model = mlx_model(s, a.seq, a.dtype)
-    state, step = trainer.make_step(model, optim.AdamW(1e-4, weight_decay=0.0), lm_loss, 1.0, False, w)
-    x = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq))
-    def run(n):
-        out = step(x, y); mx.async_eval(out, state)
-        for _ in range(n - 1):
-            nxt = step(x, y); mx.async_eval(nxt, state); mx.eval(out); out = nxt
-        mx.eval(out, state)
+    mx.random.seed(0)                                   # the same weights on every rank
+    run = mlx_steps(s, a, w)
     run(a.warmup)
     t = time.perf_counter(); run(a.steps); ms = (time.perf_counter() - t) / a.steps * 1e3
     k = kernels_torch_profiler(run, a.steps)

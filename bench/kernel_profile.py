@@ -34,13 +34,15 @@ def group(name):
     low = name.lower()
     return next((g for g, pat in GROUPS if re.search(pat, low)), "other")
 
-def mlx_steps(s, a):
-    "Our step, queued one ahead as `train` queues it; returns a function that runs n steps and waits."
+def mlx_steps(s, a, world=None):
+    """Our step, queued one ahead as `train` queues it (on this rank's rows, in a `world` of several: the gradients
+    summed over the ranks); returns a function that runs n steps and waits."""
     import mlx.core as mx, mlx.optimizers as optim
     from mlx_pretrain.trainer import make_step
+    from mlx_pretrain.distributed import World
     from mlx_pretrain.losses import lm_loss
     model = mlx_model(s, a.seq, a.dtype)
-    state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), lm_loss, grad_clip=1.0)
+    state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), lm_loss, 1.0, False, world or World())
     x = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq)); y = mx.random.randint(0, s["vocab"], (1, a.batch, a.seq))
     def run(n):
         out = step(x, y); mx.async_eval(out, state)
