@@ -8,7 +8,7 @@ __all__ = ['MUON_ADAMW_LR_RATIO', 'VAL_FORMATS', 'STOP_GRACE', 'build_schedule',
            'metrics_line', 'TrainArgs', 'Interrupted', 'BatchError', 'train']
 
 # %% ../nbs/16_trainer.ipynb #c5a064bf
-import math, os, select, signal, threading, time
+import math, os, select, shlex, signal, sys, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -273,9 +273,14 @@ def _peers(world: World):
     except RuntimeError as e:
         if world.size == 1 or "[ring]" not in str(e) and "nccl" not in str(e).lower() and "mpi" not in str(e).lower():
             raise
-        os.write(2, (f"error: rank {world.rank} of {world.size}: {e} (another rank stopped?); the last checkpoint is "
-                     "whole: resume with the same command and --resume\n").encode())
+        os.write(2, f"error: rank {world.rank} of {world.size}: {e} (another rank stopped?); {_resume_hint()}\n".encode())
         os._exit(2)
+
+def _resume_hint() -> str:
+    "How to go on after a rank stopped: the same launch with --resume (what this rank was started with)."
+    if not (sys.argv and sys.argv[0]): return "the last checkpoint is whole: resume with the same command and --resume"
+    args = [*sys.argv[1:], *([] if "--resume" in sys.argv else ["--resume"])]
+    return f"the last checkpoint is whole: resume with: mlx.launch … python {shlex.join([sys.argv[0], *args])}"
 
 STOP_GRACE = 10.0     # seconds a rank of several may take to stop cleanly after SIGINT/SIGTERM before it exits
 
@@ -308,8 +313,7 @@ class _Signals:
                 self._stop(f"no step finished for {self.timeout:g} s while waiting for the other ranks: one of them "
                            "hangs or has stopped (system.distributed.timeout)")
     def _stop(self, why: str):
-        os.write(2, (f"error: rank {self.world.rank} of {self.world.size}: {why}; the last checkpoint is whole: "
-                     "resume with the same command and --resume\n").encode())
+        os.write(2, f"error: rank {self.world.rank} of {self.world.size}: {why}; {_resume_hint()}\n".encode())
         os._exit(2)
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():   # handlers can only be set there
