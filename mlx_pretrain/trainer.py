@@ -273,7 +273,8 @@ def _peers(world: World):
     except RuntimeError as e:
         if world.size == 1 or "[ring]" not in str(e) and "nccl" not in str(e).lower() and "mpi" not in str(e).lower():
             raise
-        os.write(2, f"error: rank {world.rank} of {world.size}: {e} (another rank stopped?); {_resume_hint()}\n".encode())
+        os.write(2, f"error: rank {world.rank} of {world.size}: {e} (another rank stopped?); {_resume_hint()}\n"
+                 .encode())
         os._exit(2)
 
 def _resume_hint() -> str:
