@@ -45,7 +45,8 @@ def child(row: str, a) -> dict:
         f = mx.compile(lambda x, y: vg(model, x, y), inputs=model.state, outputs=model.state)
         fn = lambda: f(xb, yb)
     else:
-        checkpointed(model, row == "step+checkpointed").__enter__()       # for the rest of this process
+        ctx = checkpointed(model, row == "step+checkpointed")   # held: once collected, it would undo itself
+        ctx.__enter__()
         state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), loss, 1.0)
         mx.eval(step(x, y), state)                      # compiled, and the optimizer's state made
         mx.clear_cache(); mx.reset_peak_memory()
