@@ -73,7 +73,7 @@ def shard(arrays, w: World) -> tuple:
         out.append(a[:, w.rank * b:(w.rank + 1) * b])
     return tuple(out)
 
-# %% ../nbs/14_distributed.ipynb #a7c0fa6f
+# %% ../nbs/14_distributed.ipynb #29e1fe6b
 def block(n: int, w: World) -> slice:
     "This rank's contiguous block of `n` rows: ⌈n / size⌉ each, in rank order (the last ones shorter or empty)."
     k = -(-n // w.size)

@@ -64,7 +64,10 @@ def lock_run(runs_dir, name: str) -> int:
     except OSError as e: raise UserError(f"{runs_dir}: cannot lock the run there ({e.strerror or e})") from None
     try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "a process that has not said which"
+        for _ in range(20):                              # the holder writes who it is just after it locks: wait 1 s
+            if holder := os.pread(fd, 200, 0).decode(errors="replace").strip(): break
+            time.sleep(0.05)
+        holder = holder or "a process that has not said which"
         os.close(fd)
         raise UserError(f"name: {runs_dir / name} is in use by another process ({holder}); wait until it ends, or "
                         "choose another name") from None
