@@ -17,7 +17,7 @@ import numpy as np
 from .core import UserError
 from .config import Config, Optimization, distributed_config
 from .models import blocks
-from .kernels import kernels_enabled, rope_kernels
+from .kernels import kernels_enabled, rope_kernels, lean_blocks
 from .losses import lm_loss
 from .checkpoints import prune_checkpoints, reseed, save_checkpoint
 from .distributed import World, all_sum, sum_gradients
@@ -62,13 +62,14 @@ def _assign(dst, src):
         else: dst[k] = src[k]
 
 def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_loss, grad_clip: float = 1.0,
-              skip_nonfinite: bool = False, world: World = World()):
+              skip_nonfinite: bool = False, world: World = World(), lean: bool = True):
     """(state, step) where step(*arrays) -> (summed loss, count, grad norm, {name: summed metric}) updates the model
     in place; each array's first axis is the micro-batch. `loss_fn` returns (sum, count) or (sum, count, {name: sum})
     with metrics of its own (summed like the loss). With `skip_nonfinite`, a step whose loss or gradient norm is
     NaN/inf leaves the weights and optimizer state as they were. In a `world` of several ranks (`nbs/14_distributed`)
-    the loss, counts, metrics and gradients are summed over it first, so every rank takes the same update."""
-    if kernels_enabled(): rope_kernels(model)
+    the loss, counts, metrics and gradients are summed over it first, so every rank takes the same update. `lean`:
+    on CUDA, Llama blocks recompute cheap activations in the backward pass rather than keep them (`LeanBlock`)."""
+    if kernels_enabled(): rope_kernels(model); lean_blocks(model, lean)   # the GPU's fast paths (nbs/07_kernels)
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
@@ -154,11 +155,11 @@ def _to_host(tree) -> list:
 def _from_host(flat: list):
     return tree_unflatten([(k, mx.array(a).view(dt) if dt == mx.bfloat16 else mx.array(a)) for k, a, dt in flat])
 
-def _step_peak(model, opt, shape, vocab, loss_fn, grad_clip) -> int | None:
+def _step_peak(model, opt, shape, vocab, loss_fn, grad_clip, lean) -> int | None:
     "Peak MLX memory (bytes) over two compiled training steps on random (accum, B, T) tokens; None if one failed."
     mx.clear_cache(); mx.reset_peak_memory()
     try:
-        state, step = make_step(model, opt, loss_fn, grad_clip)
+        state, step = make_step(model, opt, loss_fn, grad_clip, lean=lean)
         x, y = (mx.random.randint(0, vocab, shape, key=k) for k in mx.random.split(mx.random.key(0)))
         for _ in range(2): mx.eval(step(x, y), state)
         return mx.get_peak_memory()
@@ -173,16 +174,16 @@ def logits_batch_limit(seq_len: int, vocab: int) -> int:
 
 def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callable = lm_loss,
                     grad_checkpointing: bool = False, max_batch: int = 1024, grad_accum: int = 1,
-                    grad_clip: float = 1.0, vocab_size: int | None = None) -> tuple[int, list]:
+                    grad_clip: float = 1.0, vocab_size: int | None = None, lean: bool = True) -> tuple[int, list]:
     """(largest batch whose training step peaks at <= `budget_bytes`, or 0; [(batch, peak bytes or None), …] in the
     order tried). Doubling from 1, then bisection, up to `max_batch` and `logits_batch_limit`. The caller's weights and
-    optimizer state are restored."""
+    optimizer state are restored; `lean` as in `make_step`."""
     vocab = vocab_size or getattr(getattr(model, "args", None), "vocab_size", None)
     if not vocab: raise UserError(f"find_batch_size: {type(model).__name__} has no args.vocab_size; pass vocab_size")
     max_batch = min(max_batch, logits_batch_limit(seq_len, vocab))
     params, opt_state, trials = _to_host(model.trainable_parameters()), _to_host(opt.state), []
     def fits(b):
-        try: peak = _step_peak(model, opt, (grad_accum, b, seq_len), vocab, loss_fn, grad_clip)
+        try: peak = _step_peak(model, opt, (grad_accum, b, seq_len), vocab, loss_fn, grad_clip, lean)
         finally: model.update(_from_host(params)); opt.state = _from_host(opt_state)
         trials.append((b, peak))
         return peak is not None and peak <= budget_bytes
@@ -247,13 +248,14 @@ class TrainArgs:
     gradient_checkpointing: bool = False   # training.gradient_checkpointing: recompute each block in the backward pass
     eval_first: bool = False               # the task's choice: validate before the first step (fine-tuning's "before")
     timeout: float = 600.0                 # system.distributed.timeout: with several ranks, the longest wait for them
+    lean_blocks: bool = True               # training.lean_blocks: on CUDA, `LeanBlock`s (make_step's `lean`)
 
     @classmethod
     def from_config(cls, cfg: Config, iters: int, eval_first: bool = False) -> "TrainArgs":
         st, t = cfg.logging.steps, cfg.training
         return cls(iters, t.hyperparameters.gradient_clip, cfg.system.seed, st.logging_interval,
                    st.validation_interval, st.checkpoint_interval, cfg.logging.keep_checkpoints, t.nonfinite,
-                   t.gradient_checkpointing, eval_first, distributed_config(cfg).timeout)
+                   t.gradient_checkpointing, eval_first, distributed_config(cfg).timeout, t.lean_blocks)
 
 # %% ../nbs/16_trainer.ipynb #4b6546dd
 class Interrupted(KeyboardInterrupt):
@@ -382,7 +384,8 @@ def train(model, opt, batches: Callable, loss_fn: Callable, args: TrainArgs, eva
     emit = lambda hook, info: [getattr(c, hook)(info) for c in cbs]
     st = {"step": 0, "position": 0, "tokens": 0, "skipped": 0, **(start or {})}
     first, skipped_before = st["step"], st["skipped"]
-    state, step_fn = make_step(model, opt, loss_fn, args.gradient_clip, args.nonfinite == "skip", world)
+    state, step_fn = make_step(model, opt, loss_fn, args.gradient_clip, args.nonfinite == "skip", world,
+                               args.lean_blocks)
     st["world_size"] = world.size                         # recorded in checkpoints: a resume says if it changed
     stream = batches(st["position"])
     def checkpoint():
