@@ -1,7 +1,7 @@
 """Full fine-tuning vs LoRA vs DoRA vs QLoRA-4 on SmolLM2-135M-Instruct (from its GGUF), same data and batch,
 plus our LoRA against `mlx_lm.lora` on the same model, data and rank.
 
-    python bench/lora_smollm2.py [--steps 12] [--seq 512] [--modes full,lora,dora,qlora,mlx_lm] [--batch8] [--repeat R]
+    python bench/lora_smollm2.py [--steps 12] [--seq 512] [--modes full,lora,dora,qlora,mlx_lm] [--batch B] [--batch8] [--repeat R]
 
 Modes: full, lora, dora, qlora (4-bit base, embedding/head included, as mlx-lm quantizes), qlora-emb16 (4-bit
 linear layers, embedding/head kept in float16, as the original QLoRA does), mlx_lm (our LoRA model trained by
@@ -112,6 +112,7 @@ def main():
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--modes", default="full,lora,dora,qlora,mlx_lm")
+    p.add_argument("--batch", type=int, default=1, help="windows per step of the --modes runs")
     p.add_argument("--batch8", action="store_true", help="also measure peak memory of full and QLoRA at batch 8")
     p.add_argument("--layers", type=int, default=None, help="adapters on the last N blocks (default: all)")
     p.add_argument("--repeat", type=int, default=1, help="run the modes this many times, interleaved; report medians")
@@ -124,7 +125,7 @@ def main():
     if a.child: return child(a.child[0], a.steps, a.seq, int(a.child[1]))
     rows = []
     modes = a.modes.split(",")
-    plan = [(m, 1, a.steps) for _ in range(a.repeat) for m in modes] + ([(m, 8, 3) for m in ("full", "qlora")] if a.batch8 else [])
+    plan = [(m, a.batch, a.steps) for _ in range(a.repeat) for m in modes] + ([(m, 8, 3) for m in ("full", "qlora")] if a.batch8 else [])
     for mode, batch, steps in plan:
         out = subprocess.run([sys.executable, __file__, "--child", mode, str(batch), "--steps", str(steps), "--seq", str(a.seq),
                               *(["--layers", str(a.layers)] if a.layers else [])], capture_output=True, text=True)
@@ -156,8 +157,10 @@ def report(rows):
         if full: print(f"{q}: peak memory / full fine-tuning, batch 1: {r['peak_gb'] / full['peak_gb']:.2f}")
         if get(q, 8) and get("full", 8): print(f"{q}: peak memory / full fine-tuning, batch 8: {get(q, 8)['peak_gb'] / get('full', 8)['peak_gb']:.2f}")
         if lora and lora["steps"] == r["steps"]: print(f"{q}: val loss / LoRA val loss after {r['steps']} steps: {r['val_loss'] / lora['val_loss']:.3f}")
-    if lora and get("mlx_lm", 1):
-        ours, ref = lora["tok_s"], get("mlx_lm", 1)["tok_s"]
-        print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, windows, rank 8 on the same layers, batch 1, median step): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
+    for b in sorted({r["batch"] for r in rows if r["mode"] == "mlx_lm"}):
+        if not (get("lora", b) and get("mlx_lm", b)): continue
+        ours, ref = get("lora", b)["tok_s"], get("mlx_lm", b)["tok_s"]
+        print(f"LoRA tokens/s, ours vs mlx_lm's trainer (same model, windows, rank 8 on the same layers, batch {b}, median run of "
+              f"the median step): {ours:,.0f} vs {ref:,.0f} = {ours / ref:.2f}x")
 
 if __name__ == "__main__": main()

@@ -76,6 +76,7 @@ def main():
     p.add_argument("--max-batch", type=int, default=1024, help="largest batch the search tries")
     p.add_argument("--steps", type=int, default=5, help="timed steps (after one warm-up step)")
     p.add_argument("--loss-chunk", type=int, default=0, metavar="N", help="also measure the chunked loss, N tokens per chunk (without and with checkpointing)")
+    p.add_argument("--without-ckpt", action="store_true", help="skip the checkpointed settings")
     p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args()
     models = a.model.split(",")
@@ -86,6 +87,7 @@ def main():
         return print(json.dumps(measure(a, name, ckpt == "1", int(chunk))))
     import mlx.core as mx
     settings = [(False, 0), (True, 0)] + ([(False, a.loss_chunk), (True, a.loss_chunk)] if a.loss_chunk else [])
+    if a.without_ckpt: settings = [(ckpt, chunk) for ckpt, chunk in settings if not ckpt]
     rows = {}
     for name in models:
         for ckpt, chunk in settings:

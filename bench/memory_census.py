@@ -12,7 +12,9 @@ Rows (each a child process, so one's cache and peak do not leak into the next; p
 - `loss+grad`: `nn.value_and_grad` of the loss, compiled, no optimizer: what the backward pass keeps alive.
 - `step`: our compiled training step (`make_step`: loss, gradients, clipping, AdamW), the optimizer's state made
   first; `step+chunked`: the same with `chunked_lm_loss` (the output layer and cross-entropy N tokens at a
-  time, recomputed in the backward pass); `step+checkpointed`: the blocks recomputed in the backward pass.
+  time, recomputed in the backward pass); `step+checkpointed`: the blocks recomputed in the backward pass;
+  `step+plain-blocks`: the step with mlx-lm's blocks where `make_step` would use `LeanBlock`s (on CUDA).
+Environment variables reach the children: `MLX_MAX_MB_PER_BUFFER=50` measures smaller CUDA graphs (nbs/07_kernels).
 Then the sizes the arithmetic gives for the same shape (parameters, gradients, AdamW's two moments, one logits array
 in bf16 and in float32, one block's saved activations), to read the rows against.
 """
@@ -23,13 +25,14 @@ import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00
 sys.path.insert(0, str(Path(__file__).parent))
 from speed_compare import SHAPES, mlx_model, shape_args
 
-ROWS = ["weights", "logits", "loss", "loss+grad", "step", "step+chunked", "step+checkpointed"]
+ROWS = ["weights", "logits", "loss", "loss+grad", "step", "step+plain-blocks", "step+chunked", "step+checkpointed"]
 
 def child(row: str, a) -> dict:
     import mlx.core as mx, mlx.nn as nn, mlx.optimizers as optim
     from mlx_pretrain.trainer import make_step, checkpointed
     from mlx_pretrain.losses import lm_loss, chunked_lm_loss
     s = SHAPES[a.model]
+    if a.memory_limit: mx.set_memory_limit(int(a.memory_limit * 1e9))
     model = mlx_model(s, a.seq, a.dtype)
     x, y = (mx.random.randint(0, s["vocab"], (1, a.batch, a.seq), key=k) for k in mx.random.split(mx.random.key(0)))
     mx.eval(x, y, model.parameters()); mx.clear_cache(); mx.reset_peak_memory()
@@ -47,7 +50,7 @@ def child(row: str, a) -> dict:
     else:
         ctx = checkpointed(model, row == "step+checkpointed")   # held: once collected, it would undo itself
         ctx.__enter__()
-        state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), loss, 1.0)
+        state, step = make_step(model, optim.AdamW(1e-4, weight_decay=0.0), loss, 1.0, lean=row != "step+plain-blocks")
         mx.eval(step(x, y), state)                      # compiled, and the optimizer's state made
         mx.clear_cache(); mx.reset_peak_memory()
         fn = lambda: (step(x, y), state)
@@ -73,6 +76,8 @@ def main():
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--chunk", type=int, default=4096, help="tokens per chunk of the `step, chunked loss` row")
     p.add_argument("--rows", default=",".join(ROWS))
+    p.add_argument("--memory-limit", type=float, default=0.0,
+                   help="GB: mx.set_memory_limit, past which MLX waits for queued work to finish before queueing more")
     p.add_argument("--child")
     a = p.parse_args()
     if a.child: return print(json.dumps(child(a.child, a)))
