@@ -14,7 +14,7 @@ import mlx_pretrain.core                      # first: it loads OpenBLAS before 
 import mlx.core as mx
 import mlx.nn as nn
 from mlx_lm.models.base import scaled_dot_product_attention
-from mlx_lm.models.llama import TransformerBlock
+from mlx_lm.models.llama import Attention, MLP, TransformerBlock
 from .models import blocks
 
 # %% ../nbs/07_kernels.ipynb #512a65a9
@@ -161,7 +161,8 @@ class LeanBlock(TransformerBlock):
     def covers(self, cache) -> bool:
         a, m = self.self_attn, self.mlp
         plain = lambda *ls: all(type(l) is nn.Linear and "bias" not in l for l in ls)
-        return (cache is None and plain(a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj)
+        return (cache is None and type(a) is Attention and type(m) is MLP    # the forward below is theirs, rewritten
+                and plain(a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj)
                 and type(self.input_layernorm) is nn.RMSNorm and type(self.post_attention_layernorm) is nn.RMSNorm)
 
     def __call__(self, x, mask=None, cache=None):
