@@ -4,17 +4,15 @@
 
 # %% auto #0
 __all__ = ['kernels_enabled', 'rope_rows', 'rope_tables', 'RoPEKernel', 'rope_kernels', 'norm_linear', 'swiglu_linear',
-           'LeanBlock', 'lean_blocks']
+           'lean_block_classes', 'lean_blocks', 'fast_paths']
 
 # %% ../nbs/07_kernels.ipynb #2bc81664
-import math, os
+import math, os, sys
 from functools import lru_cache, reduce
 import numpy as np
 import mlx_pretrain.core                      # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx
 import mlx.nn as nn
-from mlx_lm.models.base import scaled_dot_product_attention
-from mlx_lm.models.llama import Attention, MLP, TransformerBlock
 from .models import blocks
 
 # %% ../nbs/07_kernels.ipynb #512a65a9
@@ -140,8 +138,13 @@ def norm_linear(eps: float):
         x, w = mx.depends([x, w], list(cotangents))    # new arrays to the compiler: recomputed, not the forward's
         n = norm(x, w)
         _, (dx, dw) = mx.vjp(norm, [x, w], [reduce(mx.add, (c @ W for c, W in zip(cotangents, ws)))])
-        return (dx, dw, *(_rows(c).T @ _rows(n) for c in cotangents))
+        dws = (_rows(c).T @ _rows(n) for c in cotangents)
+        return _like(primals, (dx, dw, *dws))
     return f
+
+def _like(primals, grads) -> tuple:
+    "Each gradient in its primal's dtype, as autodiff gives them (a float32 norm weight must not make W's float32)."
+    return tuple(g.astype(p.dtype) for p, g in zip(primals, grads))
 
 @mx.custom_function
 def swiglu_linear(g: mx.array, u: mx.array, W: mx.array) -> mx.array:
@@ -153,34 +156,49 @@ def _swiglu_linear_vjp(primals, cotangent, output):
     g, u, W = primals
     g, u = mx.depends([g, u], [cotangent])
     (p,), (dg, du) = mx.vjp(lambda g, u: nn.silu(g) * u, [g, u], [cotangent @ W])
-    return dg, du, _rows(cotangent).T @ _rows(p)
+    return _like(primals, (dg, du, _rows(cotangent).T @ _rows(p)))
 
 # %% ../nbs/07_kernels.ipynb #1ccce966
-class LeanBlock(TransformerBlock):
-    "mlx-lm's Llama block whose backward pass keeps neither normalised input nor the SwiGLU product (`lean_blocks`)."
-    def covers(self, cache) -> bool:
-        a, m = self.self_attn, self.mlp
-        plain = lambda *ls: all(type(l) is nn.Linear and "bias" not in l for l in ls)
-        return (cache is None and type(a) is Attention and type(m) is MLP    # the forward below is theirs, rewritten
-                and plain(a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj)
-                and type(self.input_layernorm) is nn.RMSNorm and type(self.post_attention_layernorm) is nn.RMSNorm)
+@lru_cache(maxsize=None)
+def lean_block_classes() -> tuple[type, type]:
+    """(mlx-lm's Llama `TransformerBlock`, `LeanBlock`), made on first use: importing mlx-lm takes about a second,
+    and nbs/06_models.ipynb imports it only when a model needs it."""
+    from mlx_lm.models.base import scaled_dot_product_attention
+    from mlx_lm.models.llama import Attention, MLP, TransformerBlock
 
-    def __call__(self, x, mask=None, cache=None):
-        if not self.covers(cache): return super().__call__(x, mask, cache)
-        a, m, n1, n2 = self.self_attn, self.mlp, self.input_layernorm, self.post_attention_layernorm
-        B, L, _ = x.shape
-        heads = lambda t, n: t.reshape(B, L, n, -1).transpose(0, 2, 1, 3)
-        q, k, v = norm_linear(n1.eps)(x, n1.weight, a.q_proj.weight, a.k_proj.weight, a.v_proj.weight)
-        o = scaled_dot_product_attention(a.rope(heads(q, a.n_heads)), a.rope(heads(k, a.n_kv_heads)),
-                                         heads(v, a.n_kv_heads), cache=None, scale=a.scale, mask=mask)
-        h = x + a.o_proj(o.transpose(0, 2, 1, 3).reshape(B, L, -1))
-        g, u = norm_linear(n2.eps)(h, n2.weight, m.gate_proj.weight, m.up_proj.weight)
-        return h + swiglu_linear(g, u, m.down_proj.weight)
+    class LeanBlock(TransformerBlock):
+        "mlx-lm's Llama block whose backward pass keeps neither normalised input nor the SwiGLU product."
+        def covers(self, cache) -> bool:
+            a, m = self.self_attn, self.mlp
+            plain = lambda *ls: all(type(l) is nn.Linear and "bias" not in l for l in ls)
+            return (cache is None and type(a) is Attention and type(m) is MLP   # the forward below is theirs, rewritten
+                    and plain(a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj)
+                    and type(self.input_layernorm) is nn.RMSNorm and type(self.post_attention_layernorm) is nn.RMSNorm)
+
+        def __call__(self, x, mask=None, cache=None):
+            if not self.covers(cache): return super().__call__(x, mask, cache)
+            a, m, n1, n2 = self.self_attn, self.mlp, self.input_layernorm, self.post_attention_layernorm
+            B, L, _ = x.shape
+            heads = lambda t, n: t.reshape(B, L, n, -1).transpose(0, 2, 1, 3)
+            q, k, v = norm_linear(n1.eps)(x, n1.weight, a.q_proj.weight, a.k_proj.weight, a.v_proj.weight)
+            o = scaled_dot_product_attention(a.rope(heads(q, a.n_heads)), a.rope(heads(k, a.n_kv_heads)),
+                                             heads(v, a.n_kv_heads), cache=None, scale=a.scale, mask=mask)
+            h = x + a.o_proj(o.transpose(0, 2, 1, 3).reshape(B, L, -1))
+            g, u = norm_linear(n2.eps)(h, n2.weight, m.gate_proj.weight, m.up_proj.weight)
+            return h + swiglu_linear(g, u, m.down_proj.weight)
+    return TransformerBlock, LeanBlock
 
 def lean_blocks(model: nn.Module, on: bool = True) -> int:
     """Make each mlx-lm Llama block of `model` a `LeanBlock` (with `on=False`, a plain block again), in place; blocks
     of other classes, or already wrapped by gradient checkpointing, are left as they are. Returns how many changed."""
-    old, new = (TransformerBlock, LeanBlock) if on else (LeanBlock, TransformerBlock)
+    if "mlx_lm.models.llama" not in sys.modules: return 0     # then no block here is one of its blocks
+    plain, lean = lean_block_classes()
+    old, new = (plain, lean) if on else (lean, plain)
     changed = [b for b in blocks(model) if type(b) is old]
     for b in changed: b.__class__ = new
     return len(changed)
+
+def fast_paths(model: nn.Module, lean: bool = True):
+    """Where `kernels_enabled()`: the RoPE kernel, and lean blocks (mlx-lm's blocks again with `lean=False`), in place.
+    `make_step` and `find_batch_size` (nbs/16_trainer.ipynb) call it before anything wraps the blocks."""
+    if kernels_enabled(): rope_kernels(model); lean_blocks(model, lean)

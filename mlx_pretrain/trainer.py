@@ -17,7 +17,7 @@ import numpy as np
 from .core import UserError
 from .config import Config, Optimization, distributed_config
 from .models import blocks
-from .kernels import kernels_enabled, rope_kernels, lean_blocks
+from .kernels import fast_paths
 from .losses import lm_loss
 from .checkpoints import prune_checkpoints, reseed, save_checkpoint
 from .distributed import World, all_sum, sum_gradients
@@ -69,7 +69,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     NaN/inf leaves the weights and optimizer state as they were. In a `world` of several ranks (`nbs/14_distributed`)
     the loss, counts, metrics and gradients are summed over it first, so every rank takes the same update. `lean`:
     on CUDA, Llama blocks recompute cheap activations in the backward pass rather than keep them (`LeanBlock`)."""
-    if kernels_enabled(): rope_kernels(model); lean_blocks(model, lean)   # the GPU's fast paths (nbs/07_kernels)
+    fast_paths(model, lean)                          # on CUDA: the RoPE kernel, lean blocks (nbs/07_kernels)
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
@@ -177,10 +177,11 @@ def find_batch_size(model, opt, seq_len: int, budget_bytes: int, loss_fn: Callab
                     grad_clip: float = 1.0, vocab_size: int | None = None, lean: bool = True) -> tuple[int, list]:
     """(largest batch whose training step peaks at <= `budget_bytes`, or 0; [(batch, peak bytes or None), …] in the
     order tried). Doubling from 1, then bisection, up to `max_batch` and `logits_batch_limit`. The caller's weights and
-    optimizer state are restored; `lean` as in `make_step`."""
+    optimizer state are restored; `lean` as in `make_step`, whose fast paths the model keeps."""
     vocab = vocab_size or getattr(getattr(model, "args", None), "vocab_size", None)
     if not vocab: raise UserError(f"find_batch_size: {type(model).__name__} has no args.vocab_size; pass vocab_size")
     max_batch = min(max_batch, logits_batch_limit(seq_len, vocab))
+    fast_paths(model, lean)                          # as `train` has them: before checkpointing wraps the blocks
     params, opt_state, trials = _to_host(model.trainable_parameters()), _to_host(opt.state), []
     def fits(b):
         try: peak = _step_peak(model, opt, (grad_accum, b, seq_len), vocab, loss_fn, grad_clip, lean)
