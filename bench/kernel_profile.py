@@ -102,6 +102,7 @@ def main():
     p.add_argument("--rows", default="mlx,torch")
     p.add_argument("--tool", choices=["torch", "ncu"], default="torch")
     p.add_argument("--top", type=int, default=40)
+    p.add_argument("--clip", type=float, default=1.0, help="PyTorch's gradient clipping, as make_step's default")
     p.add_argument("--json", help="also write the raw kernel lists here")
     p.add_argument("--child")
     a = p.parse_args()

@@ -14,7 +14,9 @@ The bare step is the textbook MLX loop (value_and_grad + AdamW under mx.compile,
 where it is installed (the H200 machine has it), on CUDA when there is one. Each row is its own process, so peak
 memory is its own. MFU counts 6N + 12·L·d·T flops per token as nanoGPT does (N without embeddings), against
 --peak-tflops (default: 790, the H200's measured bf16 rate, on a GPU; on a CPU a large matmul measured first).
-Timing skips the first --warmup steps (compilation) and reads the clock after a device sync.
+Timing skips the first --warmup steps (compilation) and reads the clock after a device sync. Ours and PyTorch's rows
+clip the gradient to global norm --clip (1.0, the config's default); PyTorch's rows did not clip before 2026-11-30 (the
+'… without clipping' rows measure both sides without it).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
@@ -48,7 +50,7 @@ def mlx_model(s, seq, dtype):
     mx.eval(model.parameters())
     return model
 
-def run_ours(s, a, lean=True):
+def run_ours(s, a, lean=True, clip=None):
     "Our trainer's loop; tokens/s from the clock around the timed steps (reports and checkpoints included)."
     import numpy as np, mlx.core as mx, mlx.optimizers as optim
     from functools import partial
@@ -64,7 +66,8 @@ def run_ours(s, a, lean=True):
     opt = optim.AdamW(1e-4, weight_decay=0.0)
     mx.reset_peak_memory()
     train(model, opt, partial(iterate_batches, seqs, a.batch, 0), lm_loss,
-          TrainArgs(a.warmup + a.steps, logging_interval=10, checkpoint_interval=a.save_every, gradient_clip=1.0,
+          TrainArgs(a.warmup + a.steps, logging_interval=10, checkpoint_interval=a.save_every,
+                    gradient_clip=a.clip if clip is None else clip,
                     lean_blocks=lean),
           None, tempfile.mkdtemp(), [Clock()])
     if len(marks) < 2: raise SystemExit("ours: --warmup + --steps must reach 20: the loop reports every 10 steps and is timed between reports")
@@ -89,8 +92,10 @@ def run_bare(s, a):
     dt = time.perf_counter() - t
     return a.steps * a.batch * a.seq / dt, dt / a.steps, mx.get_peak_memory()
 
-def torch_step(s, a, compiled=True):
-    "(step, x, y, device): transformers' LlamaForCausalLM (sdpa) + fused AdamW on the shape, eager or torch.compile."
+def torch_step(s, a, compiled=True, clip=None):
+    """(step, x, y, device): transformers' LlamaForCausalLM (sdpa) + fused AdamW on the shape, eager or torch.compile;
+    the gradient clipped to global norm --clip as ours is (`clip=0`: not clipped)."""
+    clip = a.clip if clip is None else clip
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
     dev = "cuda" if torch.cuda.is_available() else "cpu"
@@ -99,14 +104,16 @@ def torch_step(s, a, compiled=True):
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0, fused=dev == "cuda")
     def step(x, y):
         loss = torch.nn.functional.cross_entropy(model(x).logits.float().view(-1, s["vocab"]), y.view(-1))
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip > 0: torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step(); opt.zero_grad(set_to_none=True)
         return loss
     x = torch.randint(0, s["vocab"], (a.batch, a.seq), device=dev); y = torch.randint(0, s["vocab"], (a.batch, a.seq), device=dev)
     return (torch.compile(step) if compiled else step), x, y, dev
 
-def run_torch(s, a, compiled):
+def run_torch(s, a, compiled, clip=None):
     import torch
-    step, x, y, dev = torch_step(s, a, compiled)
+    step, x, y, dev = torch_step(s, a, compiled, clip)
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     for _ in range(a.warmup): step(x, y)
     sync()
@@ -131,33 +138,73 @@ def run_ours_plain(s, a):
     os.environ["MLX_PRETRAIN_KERNELS"] = "0"
     return run_ours(s, a)
 
-ROWS = {"ours": run_ours, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+def run_ours_lean_part(part):
+    "Our loop with only one half of the lean blocks (the other half as autodiff does it): what each half costs."
+    def run(s, a):
+        import mlx.core as mx, mlx.nn as nn, mlx_pretrain.kernels as k
+        if part == "norms":     # LeanBlock reads these module globals at call time
+            k.swiglu_linear = lambda g, u, W: (nn.silu(g) * u) @ W.T
+        else:
+            k.norm_linear = lambda eps: lambda x, w, *ws: tuple(mx.fast.rms_norm(x, w, eps) @ W.T for W in ws)
+        return run_ours(s, a)
+    return run
+
+def run_ours_autodiff_swiglu(s, a):
+    "Our loop with lean blocks whose SwiGLU backward pass is autodiff's through `nn.silu` (as before 2026-11-30)."
+    import mlx.core as mx, mlx.nn as nn, mlx_pretrain.kernels as k
+    @mx.custom_function
+    def swiglu_linear(g, u, W): return (nn.silu(g) * u) @ W.T
+    @swiglu_linear.vjp
+    def vjp(primals, cotangent, output):
+        g, u, W = primals
+        g, u = mx.depends([g, u], [cotangent])
+        (p,), (dg, du) = mx.vjp(lambda g, u: nn.silu(g) * u, [g, u], [cotangent @ W])
+        return k._like(primals, (dg, du, k._rows(cotangent).T @ k._rows(p)))
+    k.swiglu_linear = swiglu_linear
+    return run_ours(s, a)
+
+ROWS = {"ours": run_ours, "ours with autodiff SwiGLU": run_ours_autodiff_swiglu, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+        "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
-        "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True)}
+        "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),
+        "ours without clipping": lambda s, a: run_ours(s, a, clip=0),
+        "torch.compile without clipping": lambda s, a: run_torch(s, a, True, clip=0)}
 # "ours with 50 MB graphs": MLX's CUDA graphs closed at 50 MB of inputs instead of 400 (nbs/07_kernels.ipynb, "Memory
 # held by queued GPU work"); MLX reads the variable when the child first uses the GPU
 ROW_ENV = {"ours with 50 MB graphs": {"MLX_MAX_MB_PER_BUFFER": "50"}}
+
+def row_env(row: str) -> tuple[str, dict]:
+    """A row's base row and the environment it runs in: ROW_ENV's, or the NAME=VALUE words after ' @ ' in its name
+    ('ours @ MLX_MAX_OPS_PER_BUFFER=40' is `ours` with that variable set)."""
+    base, _, extra = row.partition(" @ ")
+    env = dict(w.split("=", 1) for w in extra.split())
+    if any(not k.isupper() for k in env): raise SystemExit(f"{row!r}: expected NAME=VALUE words after ' @ '")
+    return base, {**ROW_ENV.get(base, {}), **env}
 
 def main():
     p = shape_args(argparse.ArgumentParser(), model="2m", batch=16)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--save-every", type=int, default=1000, help="our loop's checkpoint interval (steps)")
-    p.add_argument("--rows", default="ours,mlx bare step,torch eager,torch.compile", help=f"comma-separated, of: {', '.join(ROWS)}")
+    p.add_argument("--rows", default="ours,mlx bare step,torch eager,torch.compile", help=f"comma-separated, of: {', '.join(ROWS)}; a row may end in ' @ NAME=VALUE ...' (environment)")
     p.add_argument("--peak-tflops", type=float, default=None)
+    p.add_argument("--clip", type=float, default=1.0, help="gradient clipping (global norm) of ours and PyTorch's rows, "
+                   "as the config's default; 0: none (the '… without clipping' rows: 0 whatever this says)")
     p.add_argument("--child")
     a = p.parse_args()
     s = SHAPES[a.model]
     if a.child:
-        tps, sec, peak = ROWS[a.child](s, a)
+        tps, sec, peak = ROWS[row_env(a.child)[0]](s, a)
         return print(json.dumps({"row": a.child, "tok_s": tps, "ms": sec * 1e3, "peak_gb": peak / 1e9}))
     import mlx.core as mx, platform
     gpu = mx.default_device() == mx.gpu
     peak_tflops = a.peak_tflops or (790.0 if gpu else measured_peak_tflops(a.dtype))
     rows = []
     for row in a.rows.split(","):
+        if row_env(row)[0] not in ROWS: raise SystemExit(f"--rows: unknown row {row!r}; known: {', '.join(ROWS)}")
+    for row in a.rows.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", row, *sys.argv[1:]], capture_output=True, text=True,
-                             env={**os.environ, **ROW_ENV.get(row, {})})
+                             env={**os.environ, **row_env(row)[1]})
         if out.returncode:
             print(f"{row}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}", file=sys.stderr); continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr, flush=True)
@@ -171,5 +218,8 @@ def main():
     get = {r["row"]: r["tok_s"] for r in rows}
     for other in ("mlx bare step", "ours without kernels", "ours without lean blocks", "ours with 50 MB graphs", "torch.compile"):
         if "ours" in get and other in get: print(f"ours / {other}: {get['ours'] / get[other]:.3f}")
+    if {"ours without clipping", "torch.compile without clipping"} <= set(get):
+        print(f"ours / torch.compile, neither clipping: "
+              f"{get['ours without clipping'] / get['torch.compile without clipping']:.3f}")
 
 if __name__ == "__main__": main()
