@@ -149,21 +149,7 @@ def run_ours_lean_part(part):
         return run_ours(s, a)
     return run
 
-def run_ours_autodiff_swiglu(s, a):
-    "Our loop with lean blocks whose SwiGLU backward pass is autodiff's through `nn.silu` (as before 2026-11-30)."
-    import mlx.core as mx, mlx.nn as nn, mlx_pretrain.kernels as k
-    @mx.custom_function
-    def swiglu_linear(g, u, W): return (nn.silu(g) * u) @ W.T
-    @swiglu_linear.vjp
-    def vjp(primals, cotangent, output):
-        g, u, W = primals
-        g, u = mx.depends([g, u], [cotangent])
-        (p,), (dg, du) = mx.vjp(lambda g, u: nn.silu(g) * u, [g, u], [cotangent @ W])
-        return k._like(primals, (dg, du, k._rows(cotangent).T @ k._rows(p)))
-    k.swiglu_linear = swiglu_linear
-    return run_ours(s, a)
-
-ROWS = {"ours": run_ours, "ours with autodiff SwiGLU": run_ours_autodiff_swiglu, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+ROWS = {"ours": run_ours, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),

@@ -146,21 +146,17 @@ def _like(primals, grads) -> tuple:
     "Each gradient in its primal's dtype, as autodiff gives them (a float32 norm weight must not make W's float32)."
     return tuple(g.astype(p.dtype) for p, g in zip(primals, grads))
 
-def _swiglu(g, u): return g * mx.sigmoid(g) * u    # nn.silu(g) * u, the same operations, none of them compiled apart
-
 @mx.custom_function
 def swiglu_linear(g: mx.array, u: mx.array, W: mx.array) -> mx.array:
     "(silu(g)·u) @ W.T, whose backward pass recomputes silu(g)·u from g and u rather than keeping it."
-    return _swiglu(g, u) @ W.T
+    return (nn.silu(g) * u) @ W.T
 
 @swiglu_linear.vjp
 def _swiglu_linear_vjp(primals, cotangent, output):
     g, u, W = primals
     g, u = mx.depends([g, u], [cotangent])
-    dp, (gf, uf) = (cotangent @ W).astype(mx.float32), (g.astype(mx.float32), u.astype(mx.float32))
-    s = mx.sigmoid(gf)                             # the derivative written out: one elementwise pass, not autodiff's
-    dg, du = dp * uf * s * (1 + gf * (1 - s)), dp * gf * s     # d silu(g)/dg = s·(1 + g·(1 − s))
-    return _like(primals, (dg, du, _rows(cotangent).T @ _rows(_swiglu(g, u))))
+    (p,), (dg, du) = mx.vjp(lambda g, u: nn.silu(g) * u, [g, u], [cotangent @ W])
+    return _like(primals, (dg, du, _rows(cotangent).T @ _rows(p)))
 
 # %% ../nbs/07_kernels.ipynb #1ccce966
 @lru_cache(maxsize=None)
