@@ -169,8 +169,10 @@ def row_env(row: str) -> tuple[str, dict]:
     """A row's base row and the environment it runs in: ROW_ENV's, or the NAME=VALUE words after ' @ ' in its name
     ('ours @ MLX_MAX_OPS_PER_BUFFER=40' is `ours` with that variable set)."""
     base, _, extra = row.partition(" @ ")
-    env = dict(w.split("=", 1) for w in extra.split())
-    if any(not k.isupper() for k in env): raise SystemExit(f"{row!r}: expected NAME=VALUE words after ' @ '")
+    words = extra.split()
+    if any("=" not in w or not w.split("=")[0].isupper() for w in words):
+        raise SystemExit(f"--rows: {row!r}: expected NAME=VALUE words (NAME in capitals) after ' @ '")
+    env = dict(w.split("=", 1) for w in words)
     return base, {**ROW_ENV.get(base, {}), **env}
 
 def main():

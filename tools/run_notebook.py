@@ -3,7 +3,9 @@
 the export cell are skipped. Exits 1 at the first failing cell.
 """
 import json, sys, time, traceback
-nb = json.load(open(sys.argv[1]))
+if len(sys.argv) != 2: raise SystemExit("usage: python tools/run_notebook.py NOTEBOOK.ipynb")
+try: nb = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e: raise SystemExit(f"{sys.argv[1]}: expected a notebook (JSON): {e}")
 ns = {"__name__": "__main__"}
 for i, c in enumerate(nb["cells"]):
     src = "".join(c["source"])
