@@ -50,6 +50,7 @@ def main():
     tmp = Path(tempfile.mkdtemp())
     rows = []
     kinds = ["plain"] + [k for k in a.kinds.split(",") if k != "plain"]     # plain first: the reference
+    if unknown := set(kinds) - {"plain", "lean", "lean+swiglu-kernel"}: p.error(f"--kinds: unknown {sorted(unknown)}")
     for kind in kinds:
         r = subprocess.run([sys.executable, __file__, "--child", kind, "--grads", str(tmp), *sys.argv[1:]], capture_output=True, text=True)
         if r.returncode: raise SystemExit(f"{kind}: {r.stderr.strip()[-800:]}")

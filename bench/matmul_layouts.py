@@ -12,14 +12,16 @@ Each product is queued --reps times with different outputs and evaluated once (m
 warm up); PyTorch's the same way between CUDA events. Prints one markdown table, milliseconds per product.
 """
 import argparse, statistics, time
+import numpy as np
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx
 
 SHAPES = {"134m": dict(d=768, ffn=2048, vocab=32000), "400m": dict(d=1024, ffn=4096, vocab=32000)}
 
 def layers(s):
+    "(name, in, out, how many of them in one block plus the head)"
     d, f = s["d"], s["ffn"]
-    return [("q/k/v/o", d, d), ("gate/up", d, f), ("down", f, d), ("lm head", d, s["vocab"])]
+    return [("q/k/v/o", d, d, 4), ("gate/up", d, f, 2), ("down", f, d, 1), ("lm head", d, s["vocab"], 1)]
 
 def mlx_ms(fn, reps):
     def round_():
@@ -42,6 +44,7 @@ def main():
     p.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
     p.add_argument("--reps", type=int, default=20)
     a = p.parse_args()
+    if a.tokens < 1 or a.reps < 1: p.error("--tokens and --reps must be at least 1")
     dt = getattr(mx, a.dtype)
     try:
         import torch
@@ -51,20 +54,20 @@ def main():
           + (f", torch {torch.__version__}" if has_torch else ", no PyTorch on a GPU") + f"; {time.strftime('%Y-%m-%d')}\n")
     print("| layer (in → out) | product | mlx ms | torch ms | mlx / torch |\n|---|---|---:|---:|---:|")
     total = {"mlx": 0.0, "torch": 0.0}
-    for name, i, o in layers(SHAPES[a.model]):
+    for name, i, o, count in layers(SHAPES[a.model]):
         x, W, c = (mx.random.normal(s).astype(dt) for s in [(a.tokens, i), (o, i), (a.tokens, o)])
         mx.eval(x, W, c)
         rows = [("forward x @ W.T", lambda: x @ W.T, "x @ W.T"), ("input grad c @ W", lambda: c @ W, "c @ W"),
                 ("weight grad c.T @ x", lambda: c.T @ x, "c.T @ x"), ("weight grad (x.T @ c).T", lambda: (x.T @ c).T, None)]
         if has_torch:
-            tx, tW, tc = (torch.from_numpy(__import__("numpy").array(v.astype(mx.float32))).cuda().to(getattr(torch, a.dtype))
+            tx, tW, tc = (torch.from_numpy(np.array(v.astype(mx.float32))).cuda().to(getattr(torch, a.dtype))
                           for v in (x, W, c))
             texpr = {"x @ W.T": lambda: tx @ tW.T, "c @ W": lambda: tc @ tW, "c.T @ x": lambda: tc.T @ tx}
         for label, fn, tkey in rows:
             m = mlx_ms(fn, a.reps)
             t = torch_ms(texpr[tkey], a.reps) if has_torch and tkey else None
-            if not label.startswith("weight grad (x.T"): total["mlx"] += m * (4 if name == "q/k/v/o" else 2 if name == "gate/up" else 1)
-            if t: total["torch"] += t * (4 if name == "q/k/v/o" else 2 if name == "gate/up" else 1)
+            if tkey: total["mlx"] += m * count               # the (x.T @ c).T layout is an alternative, not extra work
+            if t: total["torch"] += t * count
             print(f"| {name} ({i} → {o}) | {label} | {m:.3f} | {t:.3f} | {m / t:.2f} |" if t else
                   f"| {name} ({i} → {o}) | {label} | {m:.3f} | — | — |", flush=True)
     print(f"\nOne block's seven layers plus the head, forward + both gradients (c.T @ x for the weight): mlx "

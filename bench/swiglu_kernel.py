@@ -99,6 +99,7 @@ def main():
     p.add_argument("--ffn", type=int, default=2048)
     p.add_argument("--d", type=int, default=768)
     a = p.parse_args()
+    if min(a.tokens, a.ffn, a.d) < 1: p.error("--tokens, --ffn and --d must be at least 1")
     if not K.kernels_enabled(): raise SystemExit("the SwiGLU kernel needs MLX's CUDA backend and the GPU")
     print(f"{a.tokens} tokens, ffn {a.ffn}, width {a.d}; mlx {mx.__version__}; {time.strftime('%Y-%m-%d')}\n")
     print("| dtype | version | ms (forward + backward) | output diff (eps) | gradient diff (eps) |\n|---|---|---:|---:|---:|")
