@@ -171,7 +171,7 @@ def row_env(row: str) -> tuple[str, dict]:
     base, _, extra = row.partition(" @ ")
     words = extra.split()
     if any("=" not in w or not w.split("=")[0].isupper() for w in words):
-        raise SystemExit(f"--rows: {row!r}: expected NAME=VALUE words (NAME in capitals) after ' @ '")
+        raise ValueError(f"--rows: {row!r}: expected NAME=VALUE words (NAME in capitals) after ' @ '")
     env = dict(w.split("=", 1) for w in words)
     return base, {**ROW_ENV.get(base, {}), **env}
 
@@ -195,7 +195,9 @@ def main():
     peak_tflops = a.peak_tflops or (790.0 if gpu else measured_peak_tflops(a.dtype))
     rows = []
     for row in a.rows.split(","):
-        if row_env(row)[0] not in ROWS: raise SystemExit(f"--rows: unknown row {row!r}; known: {', '.join(ROWS)}")
+        try: base = row_env(row)[0]
+        except ValueError as e: p.error(str(e))
+        if base not in ROWS: p.error(f"--rows: unknown row {row!r}; known: {', '.join(ROWS)}")
     for row in a.rows.split(","):
         out = subprocess.run([sys.executable, __file__, "--child", row, *sys.argv[1:]], capture_output=True, text=True,
                              env={**os.environ, **row_env(row)[1]})

@@ -3,9 +3,11 @@
 the export cell are skipped. Exits 1 at the first failing cell.
 """
 import json, sys, time, traceback
-if len(sys.argv) != 2: raise SystemExit("usage: python tools/run_notebook.py NOTEBOOK.ipynb")
+def usage_error(message):                          # bad input: one line, exit 2 (a failing cell exits 1)
+    print(message, file=sys.stderr); sys.exit(2)
+if len(sys.argv) != 2: usage_error("usage: python tools/run_notebook.py NOTEBOOK.ipynb")
 try: nb = json.load(open(sys.argv[1]))
-except (OSError, ValueError) as e: raise SystemExit(f"{sys.argv[1]}: expected a notebook (JSON): {e}")
+except (OSError, ValueError) as e: usage_error(f"{sys.argv[1]}: expected a notebook (JSON): {e}")
 ns = {"__name__": "__main__"}
 for i, c in enumerate(nb["cells"]):
     src = "".join(c["source"])
