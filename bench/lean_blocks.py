@@ -3,7 +3,7 @@ peak memory and time, and how far the lean gradients are from the plain ones.
 
     python bench/lean_blocks.py --model 134m --batch 32 --seq 1024 --dtype bfloat16     # the performance issue's shape
     python bench/lean_blocks.py --model 2m --batch 8 --seq 256 --dtype float32          # small, for a CPU
-    python bench/lean_blocks.py --model 134m --batch 32 --kinds plain,lean,lean+swiglu-kernel   # bench/swiglu_kernel.py
+    python bench/lean_blocks.py --model 134m --batch 32 --kinds plain,lean,lean-mlx-swiglu   # SwiGLU kernels or not
 
 Each block kind runs in its own process (peak = `mx.get_peak_memory()` after `mx.reset_peak_memory()`, GB = 1e9
 bytes; ms = mean of --steps after one compiling call). The gradient difference is the largest |lean − plain| of any
@@ -15,18 +15,17 @@ from pathlib import Path
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 sys.path.insert(0, str(Path(__file__).parent))
 from speed_compare import SHAPES, mlx_model, shape_args
-import swiglu_kernel
 
 def child(kind: str, a) -> dict:
     import numpy as np, mlx.core as mx, mlx.nn as nn
     from mlx.utils import tree_flatten
-    from mlx_pretrain.kernels import lean_blocks
+    import mlx_pretrain.kernels as K
     from mlx_pretrain.losses import lm_loss
     s = SHAPES[a.model]
     mx.random.seed(0)                                    # both kinds start from the same weights
     model = mlx_model(s, a.seq, a.dtype)
-    if kind.startswith("lean"): lean_blocks(model)
-    if kind == "lean+swiglu-kernel" and not swiglu_kernel.install(): raise SystemExit("the SwiGLU kernel needs CUDA")
+    if kind.startswith("lean"): K.lean_blocks(model)
+    if kind == "lean-mlx-swiglu": K.swiglu_linear = K.swiglu_mlx     # LeanBlock reads it at call time
     x, y = (mx.random.randint(0, s["vocab"], (a.batch, a.seq), key=k) for k in mx.random.split(mx.random.key(0)))
     vg = nn.value_and_grad(model, lambda m, x, y: lm_loss(m, x, y)[0])
     f = mx.compile(lambda x, y: vg(model, x, y), inputs=model.state, outputs=model.state)
@@ -41,7 +40,7 @@ def child(kind: str, a) -> dict:
 def main():
     p = shape_args(argparse.ArgumentParser(), model="2m", batch=8)
     p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--kinds", default="plain,lean", help="comma-separated, of: plain, lean, lean+swiglu-kernel")
+    p.add_argument("--kinds", default="plain,lean", help="comma-separated, of: plain, lean, lean-mlx-swiglu (SwiGLU in MLX's operations, not its kernels)")
     p.add_argument("--child")
     p.add_argument("--grads", type=Path, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -50,7 +49,7 @@ def main():
     tmp = Path(tempfile.mkdtemp())
     rows = []
     kinds = ["plain"] + [k for k in a.kinds.split(",") if k != "plain"]     # plain first: the reference
-    if unknown := set(kinds) - {"plain", "lean", "lean+swiglu-kernel"}: p.error(f"--kinds: unknown {sorted(unknown)}")
+    if unknown := set(kinds) - {"plain", "lean", "lean-mlx-swiglu"}: p.error(f"--kinds: unknown {sorted(unknown)}")
     for kind in kinds:
         r = subprocess.run([sys.executable, __file__, "--child", kind, "--grads", str(tmp), *sys.argv[1:]], capture_output=True, text=True)
         if r.returncode: raise SystemExit(f"{kind}: {r.stderr.strip()[-800:]}")
@@ -62,7 +61,7 @@ def main():
     s = SHAPES[a.model]
     print(f"\n{a.model} ({s['layers']} x {s['d']}, ffn {s['ffn']}), batch {a.batch} x {a.seq}, {a.dtype}; compiled loss and "
           f"gradient; mlx {mx.__version__}, {'GPU' if mx.default_device() == mx.gpu else 'CPU'}; {time.strftime('%Y-%m-%d')}\n")
-    names = {"plain": "mlx-lm", "lean": "LeanBlock", "lean+swiglu-kernel": "LeanBlock, SwiGLU kernel"}
+    names = {"plain": "mlx-lm", "lean": "LeanBlock", "lean-mlx-swiglu": "LeanBlock, MLX's SwiGLU"}
     print("| blocks | peak GB | ms | loss | largest gradient difference from mlx-lm's (eps) |\n|---|---:|---:|---:|---:|")
     for r in rows:
         d = "" if r["kind"] == "plain" else f"{diff(r['kind']):.1f}"

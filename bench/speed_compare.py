@@ -149,13 +149,13 @@ def run_ours_lean_part(part):
         return run_ours(s, a)
     return run
 
-def run_ours_swiglu_kernel(s, a):
-    "Our loop with bench/swiglu_kernel.py's SwiGLU kernels in the lean blocks (a candidate; CUDA only)."
-    import swiglu_kernel                             # bench/ is this script's folder, first on sys.path
-    if not swiglu_kernel.install(): raise SystemExit("ours with SwiGLU kernel: needs CUDA")
+def run_ours_mlx_swiglu(s, a):
+    "Our loop with the lean blocks' SwiGLU in MLX's operations instead of its CUDA kernels (nbs/07_kernels.ipynb)."
+    import mlx_pretrain.kernels as k
+    k.swiglu_linear = k.swiglu_mlx                   # LeanBlock reads this module global at call time
     return run_ours(s, a)
 
-ROWS = {"ours": run_ours, "ours with SwiGLU kernel": run_ours_swiglu_kernel, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),
