@@ -83,9 +83,12 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         if world.size > 1:                           # the whole global batch's sums, on every rank
             total, n, grads = all_sum(total, world), all_sum(n, world), sum_gradients(grads, world)
             metrics = {k: all_sum(v, world) for k, v in metrics.items()}
-        grads = tree_map(lambda g: g / n.astype(g.dtype), grads)
-        if grad_clip > 0: grads, gnorm = optim.clip_grad_norm(grads, grad_clip)
-        else: gnorm = mx.sqrt(sum((g.astype(mx.float32) ** 2).sum() for _, g in tree_flatten(grads)))
+        # The mean over tokens and the clipping as one scale that the optimizer's own pass applies: a gradient
+        # divided by n first was an array of its own per parameter, read by the norm and by the update
+        gnorm = mx.sqrt(sum(g.astype(mx.float32).square().sum() for _, g in tree_flatten(grads))) / n
+        scale = 1 / n.astype(mx.float32)
+        if grad_clip > 0: scale = scale * mx.minimum(grad_clip / (gnorm + 1e-6), 1.0)     # as optim.clip_grad_norm
+        grads = tree_map(lambda g: (g * scale).astype(g.dtype), grads)
         if skip_nonfinite:
             ok = mx.isfinite(total) & mx.isfinite(gnorm)
             def keep(new, old):                      # the old value where the step is not finite (new entries stay)
