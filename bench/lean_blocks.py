@@ -40,7 +40,8 @@ def child(kind: str, a) -> dict:
 def main():
     p = shape_args(argparse.ArgumentParser(), model="2m", batch=8)
     p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--kinds", default="plain,lean", help="comma-separated, of: plain, lean, lean-mlx-swiglu (SwiGLU in MLX's operations, not its kernels)")
+    p.add_argument("--kinds", default="plain,lean",
+                   help="comma-separated, of: plain, lean, lean-mlx-swiglu (SwiGLU in MLX's operations, not kernels)")
     p.add_argument("--child")
     p.add_argument("--grads", type=Path, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()

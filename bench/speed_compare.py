@@ -161,7 +161,7 @@ ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu, "ours w
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),
         "ours without clipping": lambda s, a: run_ours(s, a, clip=0),
         "torch.compile without clipping": lambda s, a: run_torch(s, a, True, clip=0)}
-# "ours with 50 MB graphs": MLX's CUDA graphs closed at 50 MB of inputs instead of 400 (nbs/07_kernels.ipynb, "Memory
+# "ours with 50 MB graphs": MLX's CUDA graphs closed at 50 MB of inputs instead of 300 (nbs/00_core.ipynb, "Memory
 # held by queued GPU work"); MLX reads the variable when the child first uses the GPU
 ROW_ENV = {"ours with 50 MB graphs": {"MLX_MAX_MB_PER_BUFFER": "50"}}
 

@@ -3,8 +3,9 @@
 
     python bench/swiglu_kernel.py [--tokens 32768] [--ffn 2048] [--d 768]      (CUDA GPU only)
 
-Per dtype (bf16, float16): the median of 20 timed calls after a compiling one, and the kernel's largest difference
-from MLX's output and gradients, in eps of the dtype relative to the largest value.
+Per dtype (bf16, float16): the median of 20 timed calls after a compiling one, and the kernel's difference from MLX's
+loss (the SwiGLU's output weighted by random numbers and summed, in float32) and largest difference from its
+gradients, in eps of the dtype relative to the largest value.
 """
 import argparse, statistics, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
@@ -20,7 +21,7 @@ def main():
     if min(a.tokens, a.ffn, a.d) < 1: p.error("--tokens, --ffn and --d must be at least 1")
     if not K.kernels_enabled(): raise SystemExit("the SwiGLU kernel needs MLX's CUDA backend and the GPU")
     print(f"{a.tokens} tokens, ffn {a.ffn}, width {a.d}; mlx {mx.__version__}; {time.strftime('%Y-%m-%d')}\n")
-    print("| dtype | version | ms (forward + backward) | output diff (eps) | gradient diff (eps) |\n|---|---|---:|---:|---:|")
+    print("| dtype | version | ms (forward + backward) | loss diff (eps) | gradient diff (eps) |\n|---|---|---:|---:|---:|")
     for dtype in (mx.bfloat16, mx.float16):
         mx.random.seed(0)
         g, u = (mx.random.normal((a.tokens, a.ffn)).astype(dtype) for _ in range(2))

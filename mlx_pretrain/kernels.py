@@ -218,9 +218,9 @@ def _swiglu_launch(kernel, inputs: list, outputs: int) -> list:
                   threadgroup=(256, 1, 1), output_shapes=[g.shape] * outputs, output_dtypes=[g.dtype] * outputs)
 
 def swiglu_covers(g: mx.array, u: mx.array) -> bool:
-    "Whether `swiglu_kernel` takes (g, u): kernels on, one shape, bf16 or float16, 8·k < 2^31 elements."
+    "Whether `swiglu_kernel` takes (g, u): kernels on, one shape, bf16 or float16, 0 < 8·k < 2^31 elements."
     return (kernels_enabled() and g.shape == u.shape and g.dtype == u.dtype and g.dtype in (mx.bfloat16, mx.float16)
-            and g.size % 8 == 0 and g.size < 2 ** 31)
+            and g.size % 8 == 0 and 0 < g.size < 2 ** 31)
 
 @mx.custom_function
 def swiglu_kernel(g: mx.array, u: mx.array, W: mx.array) -> mx.array:
