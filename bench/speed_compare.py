@@ -143,7 +143,7 @@ def run_ours_lean_part(part):
     def run(s, a):
         import mlx.core as mx, mlx.nn as nn, mlx_pretrain.kernels as k
         if part == "norms":     # LeanBlock reads these module globals at call time
-            k.swiglu_linear = lambda g, u, W: (nn.silu(g) * u) @ W.T
+            k.swiglu_linear = lambda r, g, u, W: r + (nn.silu(g) * u) @ W.T
         else:
             k.norm_linear = lambda eps: lambda x, w, *ws: tuple(mx.fast.rms_norm(x, w, eps) @ W.T for W in ws)
         return run_ours(s, a)
@@ -155,7 +155,29 @@ def run_ours_mlx_swiglu(s, a):
     k.swiglu_linear = k.swiglu_mlx                   # LeanBlock reads this module global at call time
     return run_ours(s, a)
 
-ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+def run_ours_mlx_norm(s, a):
+    "Our loop with the gradient norm in MLX's operations (a cast, a square and a sum a tensor) instead of one kernel."
+    import mlx.core as mx, mlx_pretrain.trainer as t
+    t.squared_norm = lambda arrays: sum(g.astype(mx.float32).square().sum() for g in arrays)   # read when traced
+    return run_ours(s, a)
+
+def run_ours_mlx_adamw(s, a):
+    "Our loop with MLX's AdamW (a compiled kernel a parameter tensor) instead of one kernel a 32 tensors."
+    import mlx_pretrain.trainer as t
+    from mlx.utils import tree_map
+    t.optimizer_update = lambda opt, model, grads, scale: opt.update(     # read when the step is traced
+        model, tree_map(lambda g: g * scale.astype(g.dtype), grads))
+    return run_ours(s, a)
+
+def run_ours_without_addmm(s, a):
+    "Our loop with the lean blocks' residual sums as adds of their own instead of in the matrix products' epilogue."
+    import mlx_pretrain.kernels as k
+    k.add_linear = lambda r, x, W: r + x @ W.T        # the kernels module reads it at call time
+    return run_ours(s, a)
+
+ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
+        "ours with MLX's gradient norm": run_ours_mlx_norm, "ours with MLX's AdamW": run_ours_mlx_adamw,
+        "ours without addmm": run_ours_without_addmm, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),

@@ -25,9 +25,9 @@ def main():
     for dtype in (mx.bfloat16, mx.float16):
         mx.random.seed(0)
         g, u = (mx.random.normal((a.tokens, a.ffn)).astype(dtype) for _ in range(2))
-        W, w = (mx.random.normal(s).astype(dtype) * 0.02 for s in [(a.d, a.ffn), (a.tokens, a.d)])
+        W, w, r = (mx.random.normal(s).astype(dtype) * 0.02 for s in [(a.d, a.ffn), (a.tokens, a.d), (a.tokens, a.d)])
         if not K.swiglu_covers(g, u): raise SystemExit(f"swiglu_covers is False for {a.tokens} x {a.ffn} {dtype}")
-        loss = lambda f: lambda g, u, W: (f(g, u, W).astype(mx.float32) * w).sum()
+        loss = lambda f: lambda g, u, W: (f(r, g, u, W).astype(mx.float32) * w).sum()     # r: the block's residual
         runs = {name: mx.compile(mx.value_and_grad(loss(f), argnums=(0, 1, 2)))
                 for name, f in [("MLX's operations", K.swiglu_mlx), ("kernel", K.swiglu_kernel)]}
         eps = float(mx.finfo(dtype).eps)
