@@ -19,9 +19,11 @@ import mlx.core as mx
 SHAPES = {"134m": dict(d=768, ffn=2048, vocab=32000), "400m": dict(d=1024, ffn=4096, vocab=32000)}
 
 def layers(s):
-    "(name, in, out, how many of them in one block plus the head)"
+    """(name, in, out, how many of them in one block plus the head as the model has them, and with q, k, v in one
+    product and gate, up in another: the fused weights of a (not built) fused block)"""
     d, f = s["d"], s["ffn"]
-    return [("q/k/v/o", d, d, 4), ("gate/up", d, f, 2), ("down", f, d, 1), ("lm head", d, s["vocab"], 1)]
+    return [("q/k/v/o", d, d, 4, 1), ("gate/up", d, f, 2, 0), ("down", f, d, 1, 1), ("lm head", d, s["vocab"], 1, 1),
+            ("q+k+v", d, 3 * d, 0, 1), ("gate+up", d, 2 * f, 0, 1)]
 
 def mlx_ms(fn, reps):
     def round_():
@@ -53,8 +55,8 @@ def main():
     print(f"{a.model}, {a.tokens} tokens, {a.dtype}; mlx {mx.__version__}, {mx.default_device()}"
           + (f", torch {torch.__version__}" if has_torch else ", no PyTorch on a GPU") + f"; {time.strftime('%Y-%m-%d')}\n")
     print("| layer (in → out) | product | mlx ms | torch ms | mlx / torch |\n|---|---|---:|---:|---:|")
-    total = {"mlx": 0.0, "torch": 0.0}
-    for name, i, o, count in layers(SHAPES[a.model]):
+    total = {"mlx": 0.0, "torch": 0.0, "mlx fused": 0.0, "torch fused": 0.0}
+    for name, i, o, count, fused in layers(SHAPES[a.model]):
         x, W, c = (mx.random.normal(s).astype(dt) for s in [(a.tokens, i), (o, i), (a.tokens, o)])
         mx.eval(x, W, c)
         rows = [("forward x @ W.T", lambda: x @ W.T, "x @ W.T"), ("input grad c @ W", lambda: c @ W, "c @ W"),
@@ -66,11 +68,13 @@ def main():
         for label, fn, tkey in rows:
             m = mlx_ms(fn, a.reps)
             t = torch_ms(texpr[tkey], a.reps) if has_torch and tkey else None
-            if tkey: total["mlx"] += m * count               # the (x.T @ c).T layout is an alternative, not extra work
-            if t: total["torch"] += t * count
+            if tkey: total["mlx"] += m * count; total["mlx fused"] += m * fused     # (x.T @ c).T: an alternative
+            if t: total["torch"] += t * count; total["torch fused"] += t * fused
             print(f"| {name} ({i} → {o}) | {label} | {m:.3f} | {t:.3f} | {m / t:.2f} |" if t else
                   f"| {name} ({i} → {o}) | {label} | {m:.3f} | — | — |", flush=True)
     print(f"\nOne block's seven layers plus the head, forward + both gradients (c.T @ x for the weight): mlx "
           f"{total['mlx']:.2f} ms" + (f", torch {total['torch']:.2f} ms" if has_torch else ""))
+    print(f"The same with q, k, v in one product and gate, up in another: mlx {total['mlx fused']:.2f} ms"
+          + (f", torch {total['torch fused']:.2f} ms" if has_torch else ""))
 
 if __name__ == "__main__": main()

@@ -161,14 +161,6 @@ def run_ours_mlx_norm(s, a):
     t.squared_norm = lambda arrays: sum(g.astype(mx.float32).square().sum() for g in arrays)   # read when traced
     return run_ours(s, a)
 
-def run_ours_mlx_adamw(s, a):
-    "Our loop with MLX's AdamW (a compiled kernel a parameter tensor) instead of one kernel a 32 tensors."
-    import mlx_pretrain.trainer as t
-    from mlx.utils import tree_map
-    t.optimizer_update = lambda opt, model, grads, scale: opt.update(     # read when the step is traced
-        model, tree_map(lambda g: g * scale.astype(g.dtype), grads))
-    return run_ours(s, a)
-
 def run_ours_without_addmm(s, a):
     "Our loop with the lean blocks' residual sums as adds of their own instead of in the matrix products' epilogue."
     import mlx_pretrain.kernels as k
@@ -176,7 +168,7 @@ def run_ours_without_addmm(s, a):
     return run_ours(s, a)
 
 ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
-        "ours with MLX's gradient norm": run_ours_mlx_norm, "ours with MLX's AdamW": run_ours_mlx_adamw,
+        "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours without addmm": run_ours_without_addmm, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['kernels_enabled', 'rope_rows', 'rope_tables', 'RoPEKernel', 'rope_kernels', 'add_linear', 'norm_linear', 'swiglu_mlx',
            'swiglu_linear', 'swiglu_covers', 'swiglu_kernel', 'lean_block_classes', 'lean_blocks', 'fast_paths',
-           'squared_norm', 'optimizer_update']
+           'squared_norm']
 
 # %% ../nbs/07_kernels.ipynb #2bc81664
 import hashlib, math, os, sys
@@ -14,8 +14,6 @@ import numpy as np
 import mlx_pretrain.core                      # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx
 import mlx.nn as nn
-import mlx.optimizers as optim
-from mlx.utils import tree_flatten, tree_map, tree_unflatten
 from .models import blocks
 
 # %% ../nbs/07_kernels.ipynb #512a65a9
@@ -291,20 +289,16 @@ def fast_paths(model: nn.Module, lean: bool = True):
     if kernels_enabled(): rope_kernels(model); lean_blocks(model, lean)
 
 # %% ../nbs/07_kernels.ipynb #f9991363
-_CHUNKS_HEADER = """
+_SQUARES_HEADER = """
 constexpr size_t CHUNK = 65536;                  // elements a block
 template <typename T> struct alignas(16) Vec { T v[16 / sizeof(T)]; };    // 16 bytes
-template <typename T> __device__ bool aligned(const T* p) { return reinterpret_cast<size_t>(p) % 16 == 0; }
-"""
-
-_SQUARES_HEADER = _CHUNKS_HEADER + """
 // this thread's part of Σ x² over chunk c of x (n elements), in float32: 16 bytes a load where x is aligned
 template <typename T> __device__ float chunk_squares(const T* x, size_t n, unsigned int c) {
     constexpr unsigned int V = 16 / sizeof(T);
     x += size_t(c) * CHUNK;                      // a chunk starts 16-byte aligned if x does
     unsigned int len = min(n - size_t(c) * CHUNK, CHUNK), i = 0;
     float acc = 0.0f;
-    if (aligned(x)) {
+    if (reinterpret_cast<size_t>(x) % 16 == 0) {
         for (i = threadIdx.x * V; i + V <= len; i += blockDim.x * V) {
             Vec<T> a = *reinterpret_cast<const Vec<T>*>(x + i);
             for (int k = 0; k < V; ++k) { float v = static_cast<float>(a.v[k]); acc += v * v; }
@@ -339,11 +333,6 @@ def _chunk_dispatch(sizes: tuple[int, ...], call: str) -> tuple[str, int]:
                                 for i, n in enumerate(sizes))
     return f"    unsigned int b = blockIdx.x;\n    {chain}\n", first[-1]
 
-def _named_kernel(prefix: str, source: str, header: str, inputs: list, outputs: list):
-    "A CUDA kernel named by a hash of its source: MLX caches compiled kernels by name."
-    name = prefix + hashlib.sha1((header + source).encode()).hexdigest()[:16]
-    return mx.fast.cuda_kernel(name=name, input_names=inputs, output_names=outputs, source=source, header=header)
-
 _SQUARES_GROUP = 128
 
 @lru_cache(maxsize=64)
@@ -351,7 +340,9 @@ def _squares_kernel(sizes: tuple[int, ...]) -> tuple:
     "(kernel, blocks) for arrays of these sizes."
     body, blocks = _chunk_dispatch(sizes, "acc = chunk_squares(a{i}, {n}, {c});")
     source = "    float acc = 0.0f;\n" + body + _SQUARES_SUM
-    return _named_kernel("squared_norm_", source, _SQUARES_HEADER, [f"a{i}" for i in range(len(sizes))], ["out"]), blocks
+    name = "squared_norm_" + hashlib.sha1(source.encode()).hexdigest()[:16]     # MLX caches kernels by name
+    return mx.fast.cuda_kernel(name=name, input_names=[f"a{i}" for i in range(len(sizes))], output_names=["out"],
+                               source=source, header=_SQUARES_HEADER), blocks
 
 def squared_norm(arrays: list) -> mx.array:
     """Σ over `arrays` of Σ x², a float32 scalar: by one CUDA kernel a 128 arrays where the kernels run and every
@@ -367,91 +358,3 @@ def squared_norm(arrays: list) -> mx.array:
         total = total + kernel(inputs=group, grid=(blocks * 256, 1, 1), threadgroup=(256, 1, 1),
                                output_shapes=[(blocks,)], output_dtypes=[mx.float32])[0].sum()
     return total
-
-# %% ../nbs/07_kernels.ipynb #6150082c
-_ADAMW_HEADER = _CHUNKS_HEADER + """
-// AdamW on chunk c of one tensor (n elements), into new arrays p2, m2, v2. h: learning rate, gradient scale, b1,
-// b2, eps, weight decay, step size, the bias-correction factor of sqrt(v) (float32)
-template <typename T> __device__ void adamw_chunk(const T* p, const T* g, const T* m, const T* v, T* p2, T* m2, T* v2,
-                                                  size_t n, unsigned int c, const float* h) {
-    constexpr unsigned int V = 16 / sizeof(T);
-    size_t start = size_t(c) * CHUNK;
-    p += start; g += start; m += start; v += start; p2 += start; m2 += start; v2 += start;
-    unsigned int len = min(n - start, CHUNK), i = 0;
-    float scale = h[1], b1 = h[2], b2 = h[3], eps = h[4], decay = 1.0f - h[0] * h[5], lr = h[6], root = h[7];
-    auto one = [&](T& P, T& G, T& M, T& W) {       // one element, in place: P, M, W become the new p, m, v
-        float gs = static_cast<float>(G) * scale;
-        float mm = b1 * static_cast<float>(M) + (1.0f - b1) * gs;
-        float vv = b2 * static_cast<float>(W) + (1.0f - b2) * gs * gs;
-        P = static_cast<T>(static_cast<float>(P) * decay - lr * mm / (sqrtf(vv) * root + eps));
-        M = static_cast<T>(mm);
-        W = static_cast<T>(vv);
-    };
-    if (aligned(p) && aligned(g) && aligned(m) && aligned(v)) {     // the outputs are new buffers: aligned
-        for (i = threadIdx.x * V; i + V <= len; i += blockDim.x * V) {
-            Vec<T> P = *reinterpret_cast<const Vec<T>*>(p + i), G = *reinterpret_cast<const Vec<T>*>(g + i),
-                   M = *reinterpret_cast<const Vec<T>*>(m + i), W = *reinterpret_cast<const Vec<T>*>(v + i);
-            for (int k = 0; k < V; ++k) one(P.v[k], G.v[k], M.v[k], W.v[k]);
-            *reinterpret_cast<Vec<T>*>(p2 + i) = P;
-            *reinterpret_cast<Vec<T>*>(m2 + i) = M;
-            *reinterpret_cast<Vec<T>*>(v2 + i) = W;
-        }
-        i = len / V * V;                         // the tail below
-    }
-    for (i += threadIdx.x; i < len; i += blockDim.x) {
-        T P = p[i], G = g[i], M = m[i], W = v[i];
-        one(P, G, M, W);
-        p2[i] = P; m2[i] = M; v2[i] = W;
-    }
-}
-"""
-
-_ADAMW_GROUP = 32                                   # tensors a launch: 7 pointers each in the kernel's arguments
-
-@lru_cache(maxsize=64)
-def _adamw_kernel(sizes: tuple[int, ...]) -> tuple:
-    "(kernel, blocks) for parameter tensors of these sizes."
-    body, blocks = _chunk_dispatch(sizes, "adamw_chunk(p{i}, g{i}, m{i}, v{i}, pn{i}, mn{i}, vn{i}, {n}, {c}, h);")
-    names = lambda *ps: [f"{p}{i}" for i in range(len(sizes)) for p in ps]
-    return _named_kernel("adamw_", body, _ADAMW_HEADER, names("p", "g", "m", "v") + ["h"], names("pn", "mn", "vn")), blocks
-
-def _adamw_covers(jobs: list) -> bool:
-    "Whether the kernel takes these (gradient, parameter, state): one float dtype and shape each, moments made."
-    def one(g, p, s):
-        return ("m" in s and "v" in s and p.dtype in (mx.float32, mx.float16, mx.bfloat16) and p.size > 0
-                and all(a.dtype == p.dtype and a.shape == p.shape for a in (g, s["m"], s["v"])))
-    return kernels_enabled() and all(one(*j) for j in jobs)
-
-def _adamw_kernel_update(opt: optim.AdamW, jobs: list, scale: mx.array) -> list:
-    "The new parameters of `jobs` (gradient, parameter, state) by the kernel; the states get their new m and v."
-    b1, b2 = opt.betas
-    lr, t = opt.learning_rate.astype(mx.float32), opt.step.astype(mx.float32)   # the step count after this step
-    step_size, root = ((lr / (1 - b1 ** t), mx.rsqrt(1 - b2 ** t)) if opt.bias_correction
-                       else (lr, mx.array(1.0)))
-    h = mx.stack([lr, scale.astype(mx.float32), mx.array(b1), mx.array(b2), mx.array(opt.eps),
-                  mx.array(opt.weight_decay), step_size, root]).astype(mx.float32)
-    new = []
-    for i in range(0, len(jobs), _ADAMW_GROUP):
-        group = jobs[i:i + _ADAMW_GROUP]
-        kernel, blocks = _adamw_kernel(tuple(p.size for _, p, _ in group))
-        out = kernel(inputs=[a for g, p, s in group for a in (p, g, s["m"], s["v"])] + [h],
-                     grid=(blocks * 256, 1, 1), threadgroup=(256, 1, 1),
-                     output_shapes=[p.shape for _, p, _ in group for _ in range(3)],
-                     output_dtypes=[p.dtype for _, p, _ in group for _ in range(3)])
-        for (_, _, s), (p2, m2, v2) in zip(group, zip(out[0::3], out[1::3], out[2::3])):
-            s["m"], s["v"] = m2, v2
-            new.append(p2)
-    return new
-
-def optimizer_update(opt: optim.Optimizer, model: nn.Module, grads: dict, scale: mx.array):
-    """`opt.update(model, grads · scale)`, `scale` a scalar multiplied into each gradient inside the update. For an
-    `optim.AdamW` where the kernels run, every parameter's arithmetic is one CUDA kernel a 32 tensors."""
-    if type(opt) is not optim.AdamW:             # a subclass may compute its update differently
-        return opt.update(model, tree_map(lambda g: g * scale.astype(g.dtype), grads))
-    jobs = []
-    opt.apply_single = lambda g, p, s: jobs.append((g, p, s)) or p    # MLX's bookkeeping, our arithmetic
-    try: opt.apply_gradients(grads, model)
-    finally: del opt.apply_single
-    if _adamw_covers(jobs): new = _adamw_kernel_update(opt, jobs, scale)
-    else: new = [opt.apply_single(g * scale.astype(g.dtype), p, s) for g, p, s in jobs]
-    model.update(tree_unflatten(list(zip([k for k, _ in tree_flatten(grads)], new))))
