@@ -19,8 +19,8 @@ import mlx.core as mx
 SHAPES = {"134m": dict(d=768, ffn=2048, vocab=32000), "400m": dict(d=1024, ffn=4096, vocab=32000)}
 
 def layers(s):
-    """(name, in, out, how many of them in one block plus the head as the model has them, and with q, k, v in one
-    product and gate, up in another: the fused weights of a (not built) fused block)"""
+    """(name, in, out, how many of them in one block plus the head with each weight its own product, and with q, k, v
+    in one product and gate, up in another (lean blocks do the latter for gate and up; q, k, v were tried, not kept))"""
     d, f = s["d"], s["ffn"]
     return [("q/k/v/o", d, d, 4, 1), ("gate/up", d, f, 2, 0), ("down", f, d, 1, 1), ("lm head", d, s["vocab"], 1, 1),
             ("q+k+v", d, 3 * d, 0, 1), ("gate+up", d, 2 * f, 0, 1)]

@@ -161,12 +161,6 @@ def run_ours_mlx_norm(s, a):
     t.squared_norm = lambda arrays: sum(g.astype(mx.float32).square().sum() for g in arrays)   # read when traced
     return run_ours(s, a)
 
-def run_ours_qkv_apart(s, a):
-    "Our loop with q, k and v from three products (gate and up still from one): what the fused q, k, v are worth."
-    import mlx_pretrain.kernels as k
-    k.lean_block_classes()[1].fuse_qkv = False
-    return run_ours(s, a)
-
 def run_ours_without_addmm(s, a):
     "Our loop with the lean blocks' residual sums as adds of their own instead of in the matrix products' epilogue."
     import mlx_pretrain.kernels as k
@@ -176,7 +170,7 @@ def run_ours_without_addmm(s, a):
 ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours without addmm": run_ours_without_addmm,
-        "ours with q k v from three products": run_ours_qkv_apart, "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
+        "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),

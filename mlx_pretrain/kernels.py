@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['kernels_enabled', 'rope_rows', 'rope_tables', 'RoPEKernel', 'rope_kernels', 'add_linear', 'norm_linear', 'swiglu_mlx',
-           'swiglu_linear', 'swiglu_covers', 'swiglu_kernel', 'qkv_rope', 'lean_block_classes', 'lean_blocks',
-           'fast_paths', 'squared_norm']
+           'swiglu_linear', 'swiglu_covers', 'swiglu_kernel', 'lean_block_classes', 'lean_blocks', 'fast_paths',
+           'squared_norm']
 
 # %% ../nbs/07_kernels.ipynb #2bc81664
 import hashlib, math, os, sys
@@ -100,14 +100,11 @@ class RoPEKernel(nn.Module):
         super().__init__()
         self.rope, self.min_size = rope, min_size
 
-    def covers(self, x, offset) -> bool: return self.covers_shape(x.shape, x.dtype, offset)
-
-    def covers_shape(self, shape: tuple, dtype: mx.Dtype, offset=0) -> bool:
-        "`covers` for an input of this shape and dtype."
+    def covers(self, x, offset) -> bool:
         r = self.rope
-        return (kernels_enabled() and len(shape) == 4 and math.prod(shape) >= self.min_size
-                and isinstance(offset, int) and offset == 0 and not r.traditional and r.dims == shape[-1]
-                and shape[-1] % 8 == 0 and mx.issubdtype(dtype, mx.floating))
+        return (kernels_enabled() and x.ndim == 4 and x.size >= self.min_size and isinstance(offset, int)
+                and offset == 0 and not r.traditional and r.dims == x.shape[-1] and x.shape[-1] % 8 == 0
+                and mx.issubdtype(x.dtype, mx.floating))
 
     def __call__(self, x, offset=0):
         if not self.covers(x, offset): return self.rope(x, offset=offset)
@@ -258,88 +255,6 @@ def _swiglu_kernel_vjp(primals, cotangent, output):
     p, dgu = _swiglu_launch(_swiglu_kernels()[1], [gu, (cotangent @ W).astype(gu.dtype)], True)
     return _like(primals, (cotangent, dgu, _rows(cotangent).T @ _rows(p)))
 
-# %% ../nbs/07_kernels.ipynb #264ea963
-_QKV_ROPE_HEADER = _ROPE_HEADER + """
-// the cosines and sines of the four angles of pairs i..i+3 at `position`, as `rope_rows` computes them
-template <int HALF> __device__ void angles4(float position, float log2_base, int i, float* c, float* s) {
-    for (int k = 0; k < 4; ++k) {
-        float d = static_cast<float>(i + k) / static_cast<float>(HALF);
-        float theta = position * exp2(-d * log2_base);
-        c[k] = cos(theta);
-        s[k] = sin(theta);
-    }
-}
-
-// pairs (x[k], x[k + HALF]), k < 4, into out: rotated (mode 1), rotated back (-1) or copied (0)
-template <typename T, int HALF> __device__ void turn4(const T* x, T* out, const float* c, const float* s, int mode) {
-    Vec4<T> a = *reinterpret_cast<const Vec4<T>*>(x), b = *reinterpret_cast<const Vec4<T>*>(x + HALF), ra = a, rb = b;
-    for (int k = 0; k < 4 && mode != 0; ++k) {
-        float x1 = static_cast<float>(a.v[k]), x2 = static_cast<float>(b.v[k]);
-        ra.v[k] = static_cast<T>(mode > 0 ? x1 * c[k] - x2 * s[k] : x2 * s[k] + x1 * c[k]);
-        rb.v[k] = static_cast<T>(mode > 0 ? x1 * s[k] + x2 * c[k] : x2 * c[k] - x1 * s[k]);
-    }
-    *reinterpret_cast<Vec4<T>*>(out) = ra;
-    *reinterpret_cast<Vec4<T>*>(out + HALF) = rb;
-}
-"""
-
-# One thread per row (token) and four pairs: a row of the fused array holds NQ q heads, NKV k heads and NKV v heads
-# of D = 2·HALF each, and q, k and v hold their heads' rows. The row's position is row % T.
-_QKV_ROPE_START = """
-    constexpr int PER_ROW = HALF / 4, D = 2 * HALF, HEADS = NQ + 2 * NKV;
-    unsigned int e = blockIdx.x * blockDim.x + threadIdx.x;
-    if (e >= ROWS * PER_ROW) return;
-    unsigned int n = e / PER_ROW;
-    int i = (e % PER_ROW) * 4;
-    float c[4], s[4];
-    angles4<HALF>(pos[n % pos_shape[0]], log2_base[0], i, c, s);
-    auto fused = [&](int h) { return (size_t(n) * HEADS + h) * D + i; };
-    auto part = [&](int h) {
-        return h < NQ ? (size_t(n) * NQ + h) * D + i : (size_t(n) * NKV + (h - NQ) % NKV) * D + i;
-    };
-"""
-
-_QKV_ROPE_FORWARD = _QKV_ROPE_START + """
-    for (int h = 0; h < HEADS; ++h)                // q and k heads rotated, v heads copied
-        turn4<T, HALF>(qkv + fused(h), (h < NQ ? q : h < NQ + NKV ? k : v) + part(h), c, s, h < NQ + NKV ? 1 : 0);
-"""
-
-_QKV_ROPE_BACKWARD = _QKV_ROPE_START + """
-    for (int h = 0; h < HEADS; ++h)                // q's and k's gradients rotated back, v's copied
-        turn4<T, HALF>((h < NQ ? dq : h < NQ + NKV ? dk : dv) + part(h), dqkv + fused(h), c, s, h < NQ + NKV ? -1 : 0);
-"""
-
-@lru_cache(maxsize=None)
-def _qkv_rope_kernels():
-    fwd = mx.fast.cuda_kernel(name="qkv_rope_fwd", input_names=["qkv", "pos", "log2_base"],
-                              output_names=["q", "k", "v"], source=_QKV_ROPE_FORWARD, header=_QKV_ROPE_HEADER)
-    bwd = mx.fast.cuda_kernel(name="qkv_rope_bwd", input_names=["dq", "dk", "dv", "pos", "log2_base"],
-                              output_names=["dqkv"], source=_QKV_ROPE_BACKWARD, header=_QKV_ROPE_HEADER)
-    return fwd, bwd
-
-@lru_cache(maxsize=None)
-def qkv_rope(n_q: int, n_kv: int, D: int):
-    """f(qkv, pos, log2_base) -> (q, k, v), each (B, L, heads, D): the fused projection qkv (B, L, (n_q + 2·n_kv)·D)
-    split into heads, q and k rotated by `rope_rows`' angles (`rope_tables`), in one CUDA kernel each way."""
-    def launch(kernel, inputs: list, B: int, L: int, dtype, shapes: list) -> list:
-        return kernel(inputs=inputs, template=[("T", dtype), ("HALF", D // 2), ("NQ", n_q), ("NKV", n_kv),
-                                               ("ROWS", B * L)],
-                      grid=(B * L * D // 8, 1, 1), threadgroup=(256, 1, 1),     # a thread per row and 4 pairs
-                      output_shapes=shapes, output_dtypes=[dtype] * len(shapes))
-    @mx.custom_function
-    def f(qkv, pos, log2_base):
-        B, L, _ = qkv.shape
-        return tuple(launch(_qkv_rope_kernels()[0], [qkv, pos, log2_base], B, L, qkv.dtype,
-                            [(B, L, n, D) for n in (n_q, n_kv, n_kv)]))
-    @f.vjp
-    def f_vjp(primals, cotangents, outputs):
-        qkv, pos, log2_base = primals              # the angles are constants: no gradient flows into them
-        B, L, W = qkv.shape
-        dqkv = launch(_qkv_rope_kernels()[1], [c.astype(qkv.dtype) for c in cotangents] + [pos, log2_base],
-                      B, L, qkv.dtype, [(B, L, W)])[0]
-        return dqkv, mx.zeros_like(pos), mx.zeros_like(log2_base)
-    return f
-
 # %% ../nbs/07_kernels.ipynb #1ccce966
 @lru_cache(maxsize=None)
 def lean_block_classes() -> tuple[type, type]:
@@ -350,7 +265,6 @@ def lean_block_classes() -> tuple[type, type]:
 
     class LeanBlock(TransformerBlock):
         "mlx-lm's Llama block whose backward pass keeps neither normalised input nor the SwiGLU product."
-        fuse_qkv = True                              # q, k, v from one product where `qkv_rope` covers them
         def covers(self, cache) -> bool:
             a, m = self.self_attn, self.mlp
             plain = lambda *ls: all(type(l) is nn.Linear and "bias" not in l for l in ls)
@@ -358,27 +272,14 @@ def lean_block_classes() -> tuple[type, type]:
                     and plain(a.q_proj, a.k_proj, a.v_proj, a.o_proj, m.gate_proj, m.up_proj, m.down_proj)
                     and type(self.input_layernorm) is nn.RMSNorm and type(self.post_attention_layernorm) is nn.RMSNorm)
 
-        def attention_inputs(self, x):
-            """(q, k, v) (B, heads, L, D) for attention: from one product and `qkv_rope` where its kernel covers them,
-            else from three products and the block's RoPE."""
-            a, n1 = self.self_attn, self.input_layernorm
-            B, L, _ = x.shape
-            ws = a.q_proj.weight, a.k_proj.weight, a.v_proj.weight
-            D = ws[0].shape[0] // a.n_heads
-            if (self.fuse_qkv and isinstance(a.rope, RoPEKernel) and a.rope.covers_shape((B, a.n_heads, L, D), x.dtype)
-                    and ws[0].shape[0] == a.n_heads * D and ws[1].shape[0] == ws[2].shape[0] == a.n_kv_heads * D):
-                qkv, = norm_linear(n1.eps)(x, n1.weight, mx.concatenate(ws))
-                pos, log2_base = rope_tables(L, float(a.rope.rope.base), float(a.rope.rope.scale))
-                return tuple(t.transpose(0, 2, 1, 3) for t in qkv_rope(a.n_heads, a.n_kv_heads, D)(qkv, pos, log2_base))
-            heads = lambda t, n: t.reshape(B, L, n, -1).transpose(0, 2, 1, 3)
-            q, k, v = norm_linear(n1.eps)(x, n1.weight, *ws)
-            return a.rope(heads(q, a.n_heads)), a.rope(heads(k, a.n_kv_heads)), heads(v, a.n_kv_heads)
-
         def __call__(self, x, mask=None, cache=None):
             if not self.covers(cache): return super().__call__(x, mask, cache)
-            a, m, n2 = self.self_attn, self.mlp, self.post_attention_layernorm
+            a, m, n1, n2 = self.self_attn, self.mlp, self.input_layernorm, self.post_attention_layernorm
             B, L, _ = x.shape
-            o = scaled_dot_product_attention(*self.attention_inputs(x), cache=None, scale=a.scale, mask=mask)
+            heads = lambda t, n: t.reshape(B, L, n, -1).transpose(0, 2, 1, 3)
+            q, k, v = norm_linear(n1.eps)(x, n1.weight, a.q_proj.weight, a.k_proj.weight, a.v_proj.weight)
+            o = scaled_dot_product_attention(a.rope(heads(q, a.n_heads)), a.rope(heads(k, a.n_kv_heads)),
+                                             heads(v, a.n_kv_heads), cache=None, scale=a.scale, mask=mask)
             h = add_linear(x, o.transpose(0, 2, 1, 3).reshape(B, L, -1), a.o_proj.weight)
             gu, = norm_linear(n2.eps)(h, n2.weight, mx.concatenate([m.gate_proj.weight, m.up_proj.weight]))
             return swiglu_linear(h, gu, m.down_proj.weight)
