@@ -335,26 +335,19 @@ _SQUARES_SUM = """
     }
 """
 
-_CHUNK = 65536
-
-def _chunk_dispatch(sizes: tuple[int, ...], call: str) -> tuple[str, int]:
-    """(source, blocks): block b runs `call` for chunk b − first[i] of array i, where first[i] ≤ b < first[i + 1]
-    (an if-chain); `call` is formatted with i, n (array i's size) and c (the chunk)."""
-    first = np.concatenate([[0], np.cumsum([-(-n // _CHUNK) for n in sizes])]).tolist()
-    chain = "\n    else ".join(f"if (b < {first[i + 1]}u) " + call.format(i=i, n=f"{n}ull", c=f"b - {first[i]}u")
-                                for i, n in enumerate(sizes))
-    return f"    unsigned int b = blockIdx.x;\n    {chain}\n", first[-1]
-
-_SQUARES_GROUP = 128
+_SQUARES_CHUNK, _SQUARES_GROUP = 65536, 128    # elements a block (CHUNK above), arrays a launch
 
 @lru_cache(maxsize=64)
 def _squares_kernel(sizes: tuple[int, ...]) -> tuple:
-    "(kernel, blocks) for arrays of these sizes."
-    body, blocks = _chunk_dispatch(sizes, "acc = chunk_squares(a{i}, {n}, {c});")
-    source = "    float acc = 0.0f;\n" + body + _SQUARES_SUM
+    """(kernel, blocks) for arrays of these sizes: block b sums chunk b − first[i] of array i, where first[i] ≤ b <
+    first[i + 1] (an if-chain in the source)."""
+    first = np.concatenate([[0], np.cumsum([-(-n // _SQUARES_CHUNK) for n in sizes])]).tolist()
+    chain = "\n    else ".join(f"if (b < {first[i + 1]}u) acc = chunk_squares(a{i}, {n}ull, b - {first[i]}u);"
+                                for i, n in enumerate(sizes))
+    source = f"    unsigned int b = blockIdx.x;\n    float acc = 0.0f;\n    {chain}\n" + _SQUARES_SUM
     name = "squared_norm_" + hashlib.sha1(source.encode()).hexdigest()[:16]     # MLX caches kernels by name
     return mx.fast.cuda_kernel(name=name, input_names=[f"a{i}" for i in range(len(sizes))], output_names=["out"],
-                               source=source, header=_SQUARES_HEADER), blocks
+                               source=source, header=_SQUARES_HEADER), first[-1]
 
 def squared_norm(arrays: list) -> mx.array:
     """Σ over `arrays` of Σ x², a float32 scalar: by one CUDA kernel a 128 arrays where the kernels run and every
