@@ -88,7 +88,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         gnorm = mx.sqrt(squared_norm([g for _, g in tree_flatten(grads)])) / n     # one kernel on CUDA
         scale = 1 / n.astype(mx.float32)
         if grad_clip > 0: scale = scale * mx.minimum(grad_clip / (gnorm + 1e-6), 1.0)     # as optim.clip_grad_norm
-        grads = tree_map(lambda g: g * scale.astype(g.dtype), grads)   # in g's dtype: no float32 copy of g
+        grads = tree_map(lambda g: (g * scale).astype(g.dtype), grads)
         if skip_nonfinite:
             ok = mx.isfinite(total) & mx.isfinite(gnorm)
             def keep(new, old):                      # the old value where the step is not finite (new entries stay)
