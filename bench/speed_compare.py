@@ -167,8 +167,15 @@ def run_ours_without_addmm(s, a):
     k.add_linear = lambda r, x, W: r + x @ W.T        # the kernels module reads it at call time
     return run_ours(s, a)
 
+def run_ours_mlx_norm_vjp(s, a):
+    "Our loop with the lean blocks' RMS norm backward pass in MLX's operations instead of one kernel."
+    import mlx_pretrain.kernels as k
+    k.norm_vjp = k.norm_vjp_mlx                      # norm_linear's VJP reads this module global at call time
+    return run_ours(s, a)
+
 ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
+        "ours with MLX's RMS norm backward": run_ours_mlx_norm_vjp,
         "ours without addmm": run_ours_without_addmm,
         "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
