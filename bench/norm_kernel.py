@@ -1,5 +1,5 @@
 """The lean block's RMS norm backward pass (nbs/07_kernels.ipynb) alone: `norm_vjp_kernel` (one CUDA kernel) against
-`norm_vjp_mlx` (MLX's rms_norm, its VJP and the sum for w's gradient), compiled, at a training step's shape.
+`norm_vjp_mlx` (MLX's rms_norm, its VJP, the sum for w's gradient and the residual gradient's add), compiled, at a training step's shape.
 
     python bench/norm_kernel.py [--tokens 32768] [--d 768] [--reps 20]      (CUDA GPU only)
 
@@ -24,19 +24,19 @@ def main():
     print("| dtype | version | ms a call | difference from MLX's (eps) |\n|---|---|---:|---:|")
     for dtype in (mx.bfloat16, mx.float16, mx.float32):
         mx.random.seed(0)
-        x, dn = (mx.random.normal((a.tokens, a.d)).astype(dtype) for _ in range(2))
+        x, dn, dr = (mx.random.normal((a.tokens, a.d)).astype(dtype) for _ in range(3))
         w = (1 + 0.1 * mx.random.normal((a.d,))).astype(dtype)
-        if not K.norm_vjp_covers(x, w, dn): raise SystemExit(f"norm_vjp_covers is False for {a.tokens} x {a.d} {dtype}")
-        runs = {"MLX's operations": mx.compile(lambda x, w, dn: K.norm_vjp_mlx(x, w, dn, 1e-5)),
-                "kernel": mx.compile(lambda x, w, dn: K.norm_vjp_kernel(x, w, dn, 1e-5))}
+        if not K.norm_vjp_covers(x, w, dn, dr): raise SystemExit(f"norm_vjp_covers is False for {a.tokens} x {a.d} {dtype}")
+        runs = {"MLX's operations": mx.compile(lambda *a: K.norm_vjp_mlx(*a, 1e-5)),
+                "kernel": mx.compile(lambda *a: K.norm_vjp_kernel(*a, 1e-5))}
         eps = float(mx.finfo(dtype).eps)
         rel = lambda u, v: (mx.abs(u.astype(mx.float32) - v.astype(mx.float32)).max()
                             / mx.abs(v.astype(mx.float32)).max()).item() / eps
-        ref = runs["MLX's operations"](x, w, dn)
+        ref = runs["MLX's operations"](x, w, dn, dr)
         for name, f in runs.items():
-            out = f(x, w, dn); mx.eval(out)
+            out = f(x, w, dn, dr); mx.eval(out)
             def round_():
-                t = time.perf_counter(); mx.eval([f(x, w, dn) for _ in range(a.reps)])
+                t = time.perf_counter(); mx.eval([f(x, w, dn, dr) for _ in range(a.reps)])
                 return (time.perf_counter() - t) / a.reps * 1e3
             ms = statistics.median(round_() for _ in range(5))
             print(f"| {dtype} | {name} | {ms:.3f} | {max(rel(u, v) for u, v in zip(out, ref)):.2f} |", flush=True)

@@ -47,7 +47,7 @@ def enable_openblas(quiet=False) -> str | None:
     return openblas_path
 
 # %% ../nbs/00_core.ipynb #82591d81
-GRAPH_MB = "300"   # MLX_MAX_MB_PER_BUFFER on Linux: inputs per CUDA graph, kept allocated until the graph has run
+GRAPH_MB = "250"   # MLX_MAX_MB_PER_BUFFER on Linux: inputs per CUDA graph, kept allocated until the graph has run
 
 def bound_graph_memory() -> str | None:
     "On Linux, `MLX_MAX_MB_PER_BUFFER` = `GRAPH_MB` unless set; returns the value in force (None elsewhere)."

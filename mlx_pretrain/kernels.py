@@ -131,19 +131,22 @@ def add_linear(r: mx.array, x: mx.array, W: mx.array) -> mx.array:
 
 @lru_cache(maxsize=None)
 def norm_linear(eps: float):
-    """f(x, w, *W) = tuple(rms_norm(x, w, eps) @ Wi.T for each Wi): an RMS norm read by bias-free linear layers, whose
-    backward pass recomputes the normalised x rather than keeping it. One function per `eps`."""
+    """f(x, w, *W) = (x, *(rms_norm(x, w, eps) @ Wi.T for each Wi)): an RMS norm read by bias-free linear layers,
+    whose backward pass recomputes the normalised x rather than keeping it. x itself comes back as the first output
+    for the block's residual path to read, so that x's two gradients are summed here, inside `norm_vjp`, and not by
+    autodiff's add. One function per `eps`."""
     @mx.custom_function
     def f(x, w, *ws):
         n = mx.fast.rms_norm(x, w, eps)
-        return tuple(n @ W.T for W in ws)
+        return (x, *(n @ W.T for W in ws))
     @f.vjp
     def f_vjp(primals, cotangents, outputs):
         x, w, *ws = primals
-        dn = cotangents[0] @ ws[0]                     # Σ c @ W, each further product adding the sum so far
-        for c, W in zip(cotangents[1:], ws[1:]): dn = add_linear(dn, c, W.T)
-        n, dx, dw = norm_vjp(x, w, dn, eps)            # n recomputed (below)
-        dws = (_rows(c).T @ _rows(n) for c in cotangents)
+        dr, *cs = cotangents                           # dr: x's gradient through the residual path (or zeros)
+        dn = cs[0] @ ws[0]                             # Σ c @ W, each further product adding the sum so far
+        for c, W in zip(cs[1:], ws[1:]): dn = add_linear(dn, c, W.T)
+        n, dx, dw = norm_vjp(x, w, dn, dr, eps)        # n recomputed (below)
+        dws = (_rows(c).T @ _rows(n) for c in cs)
         return _like(primals, (dx, dw, *dws))
     return f
 
@@ -151,16 +154,17 @@ def _like(primals, grads) -> tuple:
     "Each gradient in its primal's dtype, as autodiff gives them (a float32 norm weight must not make W's float32)."
     return tuple(g.astype(p.dtype) for p, g in zip(primals, grads))
 
-def norm_vjp_mlx(x: mx.array, w: mx.array, dn: mx.array, eps: float) -> tuple:
-    "(n, dx, dw): n = rms_norm(x, w, eps) recomputed, and its VJP for the cotangent dn, in MLX's operations."
+def norm_vjp_mlx(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array, eps: float) -> tuple:
+    """(n, dx, dw): n = rms_norm(x, w, eps) recomputed, and its VJP for the cotangent dn, in MLX's operations, with
+    dr (x's gradient from elsewhere) added to dx."""
     x, w = mx.depends([x, w], [dn])                    # new arrays to the compiler: recomputed, not the forward's
     norm = lambda x, w: mx.fast.rms_norm(x, w, eps)
     _, (dx, dw) = mx.vjp(norm, [x, w], [dn])
-    return norm(x, w), dx, dw
+    return norm(x, w), dx + dr, dw
 
-def norm_vjp(x: mx.array, w: mx.array, dn: mx.array, eps: float) -> tuple:
+def norm_vjp(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array, eps: float) -> tuple:
     "`norm_vjp_mlx`'s (n, dx, dw): by `norm_vjp_kernel` (one CUDA kernel, below) where it covers them."
-    return (norm_vjp_kernel if norm_vjp_covers(x, w, dn) else norm_vjp_mlx)(x, w, dn, eps)
+    return (norm_vjp_kernel if norm_vjp_covers(x, w, dn, dr) else norm_vjp_mlx)(x, w, dn, dr, eps)
 
 def _halves(gu: mx.array) -> tuple[mx.array, mx.array]:
     "(g, u): the two halves of gu's last axis, the gate's and the up projection's outputs side by side."
@@ -267,7 +271,7 @@ def _swiglu_kernel_vjp(primals, cotangent, output):
 _NORM_VJP = """
     // One warp a row, 4 rows a warp, 32 rows a block of 256 threads. Lane l holds the row's 8-element vectors l,
     // l + 32, ... (V of them). In float32, with r = rsqrt(mean(x²) + eps):
-    //   nx = w·T(x·r), as MLX's rms_norm rounds it;   dx = r·w·dn − x·r³·mean(w·dn·x), as MLX's rms_norm_vjp;
+    //   nx = w·T(x·r), as MLX's rms_norm rounds it;   dx = r·w·dn − x·r³·mean(w·dn·x) + dr (MLX's rms_norm_vjp + dr);
     //   dwp[block] = Σ over the block's rows of dn·x·r, its warps added in a fixed order (MLX sums the blocks).
     constexpr int V = (D / 8 + 31) / 32;
     const unsigned int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
@@ -308,12 +312,12 @@ _NORM_VJP = """
         for (int k = 0; k < V; ++k) {
             const unsigned int c = (lane + 32 * k) * 8;
             if (c >= D) continue;
-            Vec8<T> nv, dv;
+            Vec8<T> nv, dv, rv = load8(dr, base + c);
             #pragma unroll
             for (int j = 0; j < 8; ++j) {
                 float t = static_cast<float>(xv[k].v[j]), g = static_cast<float>(gv[k].v[j]);
                 nv.v[j] = static_cast<T>(wf[k][j] * static_cast<float>(static_cast<T>(t * r)));
-                dv.v[j] = static_cast<T>(r * wf[k][j] * g - t * m);
+                dv.v[j] = static_cast<T>(r * wf[k][j] * g - t * m + static_cast<float>(rv.v[j]));
                 acc[k][j] += g * t * r;
             }
             *reinterpret_cast<Vec8<T>*>(nx + base + c) = nv;    // outputs are new buffers: aligned
@@ -340,21 +344,22 @@ _NORM_ROWS = 32                                    # rows a block (above)
 
 @lru_cache(maxsize=None)
 def _norm_vjp_kernel():
-    return mx.fast.cuda_kernel(name="rms_norm_vjp_rows", input_names=["x", "w", "dn", "eps"],
+    return mx.fast.cuda_kernel(name="rms_norm_vjp_rows", input_names=["x", "w", "dn", "dr", "eps"],
                                output_names=["nx", "dx", "dwp"], source=_NORM_VJP, header=_VEC8_HEADER)
 
-def norm_vjp_covers(x: mx.array, w: mx.array, dn: mx.array) -> bool:
-    """Whether `norm_vjp_kernel` takes these: kernels on, x, w and dn of one float dtype, dn of x's shape, w of its
-    width, a width of 8·k up to 2048, 0 < size < 2^31."""
+def norm_vjp_covers(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array) -> bool:
+    """Whether `norm_vjp_kernel` takes these: kernels on, x, w, dn and dr of one float dtype, dn and dr of x's shape,
+    w of its width, a width of 8·k up to 2048, 0 < size < 2^31."""
     D = x.shape[-1] if x.ndim else 0
-    return (kernels_enabled() and x.dtype == w.dtype == dn.dtype and x.dtype in (mx.bfloat16, mx.float16, mx.float32)
-            and w.shape == (D,) and dn.shape == x.shape and D % 8 == 0 and 0 < D <= 2048 and 0 < x.size < 2 ** 31)
+    return (kernels_enabled() and x.dtype == w.dtype == dn.dtype == dr.dtype
+            and x.dtype in (mx.bfloat16, mx.float16, mx.float32) and w.shape == (D,) and dn.shape == dr.shape == x.shape
+            and D % 8 == 0 and 0 < D <= 2048 and 0 < x.size < 2 ** 31)
 
-def norm_vjp_kernel(x: mx.array, w: mx.array, dn: mx.array, eps: float) -> tuple:
-    "`norm_vjp_mlx` in one CUDA kernel; only where `norm_vjp_covers(x, w, dn)`."
+def norm_vjp_kernel(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array, eps: float) -> tuple:
+    "`norm_vjp_mlx` in one CUDA kernel; only where `norm_vjp_covers(x, w, dn, dr)`."
     D, rows = x.shape[-1], x.size // x.shape[-1]
     blocks = -(-rows // _NORM_ROWS)
-    nx, dx, dwp = _norm_vjp_kernel()(inputs=[x, w, dn, mx.array(eps, mx.float32)],
+    nx, dx, dwp = _norm_vjp_kernel()(inputs=[x, w, dn, dr, mx.array(eps, mx.float32)],
                                      template=[("T", x.dtype), ("D", D), ("ROWS", rows)],
                                      grid=(blocks * 256, 1, 1), threadgroup=(256, 1, 1),
                                      output_shapes=[x.shape, x.shape, (blocks, D)],
@@ -383,11 +388,11 @@ def lean_block_classes() -> tuple[type, type]:
             a, m, n1, n2 = self.self_attn, self.mlp, self.input_layernorm, self.post_attention_layernorm
             B, L, _ = x.shape
             heads = lambda t, n: t.reshape(B, L, n, -1).transpose(0, 2, 1, 3)
-            q, k, v = norm_linear(n1.eps)(x, n1.weight, a.q_proj.weight, a.k_proj.weight, a.v_proj.weight)
+            x, q, k, v = norm_linear(n1.eps)(x, n1.weight, a.q_proj.weight, a.k_proj.weight, a.v_proj.weight)
             o = scaled_dot_product_attention(a.rope(heads(q, a.n_heads)), a.rope(heads(k, a.n_kv_heads)),
                                              heads(v, a.n_kv_heads), cache=None, scale=a.scale, mask=mask)
             h = add_linear(x, o.transpose(0, 2, 1, 3).reshape(B, L, -1), a.o_proj.weight)
-            gu, = norm_linear(n2.eps)(h, n2.weight, mx.concatenate([m.gate_proj.weight, m.up_proj.weight]))
+            h, gu = norm_linear(n2.eps)(h, n2.weight, mx.concatenate([m.gate_proj.weight, m.up_proj.weight]))
             return swiglu_linear(h, gu, m.down_proj.weight)
     return TransformerBlock, LeanBlock
 
