@@ -145,7 +145,7 @@ def run_ours_lean_part(part):
         if part == "norms":     # LeanBlock reads these module globals at call time
             k.swiglu_linear = lambda r, gu, W: r + (nn.silu(gu[..., :gu.shape[-1] // 2]) * gu[..., gu.shape[-1] // 2:]) @ W.T
         else:
-            k.norm_linear = lambda eps: lambda x, w, *ws: tuple(mx.fast.rms_norm(x, w, eps) @ W.T for W in ws)
+            k.norm_linear = lambda eps: lambda x, w, *ws: (x, *(mx.fast.rms_norm(x, w, eps) @ W.T for W in ws))
         return run_ours(s, a)
     return run
 
@@ -183,7 +183,7 @@ ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "torch eager": lambda s, a: run_torch(s, a, False), "torch.compile": lambda s, a: run_torch(s, a, True),
         "ours without clipping": lambda s, a: run_ours(s, a, clip=0),
         "torch.compile without clipping": lambda s, a: run_torch(s, a, True, clip=0)}
-# "ours with 50 MB graphs": MLX's CUDA graphs closed at 50 MB of inputs instead of 300 (nbs/00_core.ipynb, "Memory
+# "ours with 50 MB graphs": MLX's CUDA graphs closed at 50 MB of inputs instead of 250 (nbs/00_core.ipynb, "Memory
 # held by queued GPU work"); MLX reads the variable when the child first uses the GPU
 ROW_ENV = {"ours with 50 MB graphs": {"MLX_MAX_MB_PER_BUFFER": "50"}}
 

@@ -349,11 +349,11 @@ def _norm_vjp_kernel():
 
 def norm_vjp_covers(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array) -> bool:
     """Whether `norm_vjp_kernel` takes these: kernels on, x, w, dn and dr of one float dtype, dn and dr of x's shape,
-    w of its width, a width of 8·k up to 2048, 0 < size < 2^31."""
+    w of its width, a width of 8·k up to 1024, 0 < size < 2^31."""
     D = x.shape[-1] if x.ndim else 0
     return (kernels_enabled() and x.dtype == w.dtype == dn.dtype == dr.dtype
             and x.dtype in (mx.bfloat16, mx.float16, mx.float32) and w.shape == (D,) and dn.shape == dr.shape == x.shape
-            and D % 8 == 0 and 0 < D <= 2048 and 0 < x.size < 2 ** 31)
+            and D % 8 == 0 and 0 < D <= 1024 and 0 < x.size < 2 ** 31)
 
 def norm_vjp_kernel(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array, eps: float) -> tuple:
     "`norm_vjp_mlx` in one CUDA kernel; only where `norm_vjp_covers(x, w, dn, dr)`."
