@@ -273,17 +273,13 @@ _NORM_VJP = """
     // l + 32, ... (V of them). In float32, with r = rsqrt(mean(x²) + eps):
     //   nx = w·T(x·r), as MLX's rms_norm rounds it;   dx = r·w·dn − x·r³·mean(w·dn·x) + dr (MLX's rms_norm_vjp + dr);
     //   dwp[block] = Σ over the block's rows of dn·x·r, its warps added in a fixed order (MLX sums the blocks).
+    // Each warp's sums for dw live in shared memory, not registers, and w is read again where it is used (2 KB,
+    // cached): registers then hold little more than the row's x and dn, so several blocks fit on a multiprocessor.
     constexpr int V = (D / 8 + 31) / 32;
     const unsigned int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    float wf[V][8], acc[V][8];
+    __shared__ float acc[8][V * 8][32];          // [warp][k·8 + j][lane]: a warp's lanes on consecutive banks
     #pragma unroll
-    for (int k = 0; k < V; ++k) {
-        const unsigned int c = (lane + 32 * k) * 8;
-        Vec8<T> a;
-        if (c < D) a = load8(w, c);
-        #pragma unroll
-        for (int j = 0; j < 8; ++j) { wf[k][j] = c < D ? static_cast<float>(a.v[j]) : 0.0f; acc[k][j] = 0.0f; }
-    }
+    for (int q = 0; q < V * 8; ++q) acc[warp][q][lane] = 0.0f;
     for (int i = 0; i < 4; ++i) {
         const size_t row = size_t(blockIdx.x) * 32 + i * 8 + warp;
         if (row >= ROWS) break;                  // the same for the whole warp
@@ -296,11 +292,12 @@ _NORM_VJP = """
             if (c >= D) continue;
             xv[k] = load8(x, base + c);
             gv[k] = load8(dn, base + c);
+            const Vec8<T> wv = load8(w, c);
             #pragma unroll
             for (int j = 0; j < 8; ++j) {
                 float t = static_cast<float>(xv[k].v[j]);
                 ss += t * t;
-                sg += wf[k][j] * static_cast<float>(gv[k].v[j]) * t;
+                sg += static_cast<float>(wv.v[j]) * static_cast<float>(gv[k].v[j]) * t;
             }
         }
         for (int o = 16; o > 0; o >>= 1) {       // every lane gets the row's sums
@@ -312,32 +309,26 @@ _NORM_VJP = """
         for (int k = 0; k < V; ++k) {
             const unsigned int c = (lane + 32 * k) * 8;
             if (c >= D) continue;
-            Vec8<T> nv, dv, rv = load8(dr, base + c);
+            const Vec8<T> wv = load8(w, c), rv = load8(dr, base + c);
+            Vec8<T> nv, dv;
             #pragma unroll
             for (int j = 0; j < 8; ++j) {
                 float t = static_cast<float>(xv[k].v[j]), g = static_cast<float>(gv[k].v[j]);
-                nv.v[j] = static_cast<T>(wf[k][j] * static_cast<float>(static_cast<T>(t * r)));
-                dv.v[j] = static_cast<T>(r * wf[k][j] * g - t * m + static_cast<float>(rv.v[j]));
-                acc[k][j] += g * t * r;
+                float wj = static_cast<float>(wv.v[j]);
+                nv.v[j] = static_cast<T>(wj * static_cast<float>(static_cast<T>(t * r)));
+                dv.v[j] = static_cast<T>(r * wj * g - t * m + static_cast<float>(rv.v[j]));
+                acc[warp][k * 8 + j][lane] += g * t * r;
             }
             *reinterpret_cast<Vec8<T>*>(nx + base + c) = nv;    // outputs are new buffers: aligned
             *reinterpret_cast<Vec8<T>*>(dx + base + c) = dv;
         }
     }
-    __shared__ float part[D];
-    for (unsigned int c = threadIdx.x; c < D; c += blockDim.x) part[c] = 0.0f;
     __syncthreads();
-    for (unsigned int s = 0; s < 8; ++s) {       // warp s adds its lanes' sums, then warp s + 1: a fixed order
-        if (warp == s) {
-            #pragma unroll
-            for (int k = 0; k < V; ++k) {
-                const unsigned int c = (lane + 32 * k) * 8;
-                if (c < D) for (int j = 0; j < 8; ++j) part[c + j] += acc[k][j];
-            }
-        }
-        __syncthreads();
+    for (unsigned int c = threadIdx.x; c < D; c += blockDim.x) {   // column c: lane (c / 8) % 32, k = c / 256
+        float s = 0.0f;
+        for (int v = 0; v < 8; ++v) s += acc[v][(c / 256) * 8 + c % 8][(c / 8) % 32];   // warps 0, 1, ...: fixed
+        dwp[size_t(blockIdx.x) * D + c] = s;
     }
-    for (unsigned int c = threadIdx.x; c < D; c += blockDim.x) dwp[size_t(blockIdx.x) * D + c] = part[c];
 """
 
 _NORM_ROWS = 32                                    # rows a block (above)
