@@ -20,7 +20,7 @@ SHAPES = {"134m": dict(d=768, ffn=2048, vocab=32000), "400m": dict(d=1024, ffn=4
 
 def layers(s):
     """(name, in, out, how many of them in one block plus the head with each weight its own product, and with q, k, v
-    in one product and gate, up in another (lean blocks do the latter for gate and up; q, k, v were tried, not kept))"""
+    in one product and gate, up in another (lean blocks do both, q, k, v from width 1024: LeanBlock.qkv_fused_from))"""
     d, f = s["d"], s["ffn"]
     return [("q/k/v/o", d, d, 4, 1), ("gate/up", d, f, 2, 0), ("down", f, d, 1, 1), ("lm head", d, s["vocab"], 1, 1),
             ("q+k+v", d, 3 * d, 0, 1), ("gate+up", d, 2 * f, 0, 1)]

@@ -9,11 +9,18 @@ The backward pass here gets its gradient as a contiguous (B, H, T, D) array, whi
 inside a training step the attention writes that gradient in q's layout, rows already (`kernel_profile.py` shows the
 step's own kernels).
 
+A `copy` row (x·1: the same bytes read and written by one of MLX's elementwise kernels) is the ceiling; the forward
+column times `--chain` rotations in a row in one graph, so launches and the wait for the result are spread over them.
+`--heads-per-thread` adds `RoPEKernel` rows with other numbers G of heads a thread (`ROPE_HEADS_PER_THREAD`; all
+H of a row by default).
+
     python bench/rope.py [--batch 32] [--seq 1024] [--heads 12] [--head-dim 64] [--dtype bfloat16]
+                         [--heads-per-thread 1,2,8]
 """
 import argparse, time
 import mlx_pretrain                # first: it loads OpenBLAS before MLX (nbs/00_core.ipynb)
 import mlx.core as mx, mlx.nn as nn
+import mlx_pretrain.kernels as kernels
 from mlx_pretrain.kernels import RoPEKernel, kernels_enabled
 
 class RowRoPE(nn.Module):
@@ -42,6 +49,10 @@ class FusedRoPE(nn.Module):
         rows = x.transpose(0, 2, 1, 3).reshape(B, T, H, 2, D // 2)
         return _rotate_halves(rows, cos, sin).astype(x.dtype).reshape(B, T, H, D).transpose(0, 2, 1, 3)
 
+class Copy(nn.Module):
+    "Not RoPE: one elementwise pass that reads and writes the same bytes (x·1 in x's dtype), the bandwidth's ceiling."
+    def __call__(self, x, offset=0): return x * mx.array(1, x.dtype)
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--batch", type=int, default=32)
@@ -50,19 +61,39 @@ def main():
     p.add_argument("--head-dim", type=int, default=64)
     p.add_argument("--dtype", choices=["bfloat16", "float32"], default="bfloat16")
     p.add_argument("--iters", type=int, default=50)
+    p.add_argument("--chain", type=int, default=10, help="forward: this many rotations in a row in one graph, so "
+                   "that the time a rotation takes is the kernel's and not the launch's")
+    p.add_argument("--heads-per-thread", default="",
+                   help="also RoPEKernel with these ROPE_HEADS_PER_THREAD, e.g. 1,2,8")
     a = p.parse_args()
     B, T, H, D = a.batch, a.seq, a.heads, a.head_dim
     x = mx.random.normal((B, T, H, D)).astype(getattr(mx, a.dtype)); w = mx.random.normal((B, H, T, D)).astype(x.dtype)
-    ropes = {"mx.fast.rope on the transposed view": nn.RoPE(D), "RoPEKernel": RoPEKernel(nn.RoPE(D), min_size=0),
-             "RowRoPE": RowRoPE(nn.RoPE(D)), "FusedRoPE": FusedRoPE(nn.RoPE(D))}
-    outs = [r(x.transpose(0, 2, 1, 3)).astype(mx.float32) for r in ropes.values()]
-    for name, o in list(zip(ropes, outs))[1:]:
-        print(f"{name}: max |difference| {mx.abs(outs[0] - o).max().item():.3g} (values up to {mx.abs(outs[0]).max().item():.3g})")
+    G = kernels.ROPE_HEADS_PER_THREAD               # None: all H heads of a row in one thread
+    ropes = {"mx.fast.rope on the transposed view": (nn.RoPE(D), G),
+             f"RoPEKernel, G = {G or H}": (RoPEKernel(nn.RoPE(D), min_size=0), G)}
+    for g in [int(g) for g in a.heads_per_thread.split(",") if g]:
+        ropes[f"RoPEKernel, G = {g}"] = (RoPEKernel(nn.RoPE(D), min_size=0), g)
+    ropes.update({"RowRoPE": (RowRoPE(nn.RoPE(D)), G), "FusedRoPE": (FusedRoPE(nn.RoPE(D)), G),
+                  "copy (not RoPE)": (Copy(), G)})
+    outs = []
+    for name, (r, g) in ropes.items():
+        kernels.ROPE_HEADS_PER_THREAD = g
+        outs.append(r(x.transpose(0, 2, 1, 3)).astype(mx.float32))
+        if len(outs) > 1 and name != "copy (not RoPE)":
+            print(f"{name}: max |difference| {mx.abs(outs[0] - outs[-1]).max().item():.3g} "
+                  f"(values up to {mx.abs(outs[0]).max().item():.3g})")
     mb = x.nbytes / 1e6
     print(f"\nB {B}, T {T}, H {H}, D {D}, {a.dtype} ({mb:.0f} MB per array); mlx {mx.__version__}, {mx.default_device()}; "
-          f"median of {a.iters}; our kernels {'on' if kernels_enabled() else 'off (RoPEKernel is mx.fast.rope)'}\n\n| rope | forward ms | forward+backward ms |\n|---|---:|---:|")
-    for name, r in ropes.items():
-        fwd = mx.compile(lambda x: r(x.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(B, T, H * D))
+          f"median of {a.iters}; forward: {a.chain} in a row, ms a rotation; our kernels "
+          f"{'on' if kernels_enabled() else 'off (RoPEKernel is mx.fast.rope)'}\n\n"
+          "| rope | forward ms | GB/s (read + write) | forward+backward ms |\n|---|---:|---:|---:|")
+    for name, (r, g) in ropes.items():
+        kernels.ROPE_HEADS_PER_THREAD = g           # read when the functions below are traced
+        def fwd(x):
+            for _ in range(a.chain):    # through (B, T, H·D), as attention's input is: mx.fast.rope's output is copied
+                x = r(x.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(B, T, H * D).reshape(B, T, H, D)
+            return x
+        fwd = mx.compile(fwd)
         both = mx.compile(mx.grad(lambda x: (r(x.transpose(0, 2, 1, 3)) * w).astype(mx.float32).sum()))
         times = []
         for f in (fwd, both):
@@ -71,6 +102,7 @@ def main():
             for _ in range(a.iters):
                 t = time.perf_counter(); mx.eval(f(x)); ts.append(time.perf_counter() - t)
             times.append(sorted(ts)[len(ts) // 2] * 1e3)
-        print(f"| {name} | {times[0]:.3f} | {times[1]:.3f} |")
+        per = times[0] / a.chain
+        print(f"| {name} | {per:.4f} | {2 * x.nbytes / per / 1e6:,.0f} | {times[1]:.3f} |")
 
 if __name__ == "__main__": main()

@@ -173,10 +173,19 @@ def run_ours_mlx_norm_vjp(s, a):
     k.norm_vjp = k.norm_vjp_mlx                      # norm_linear's VJP reads this module global at call time
     return run_ours(s, a)
 
+def run_ours_qkv(fused_from: int):
+    "Our loop with q, k and v from one product from this width on (LeanBlock.qkv_fused_from; 1024 by default)."
+    def run(s, a):
+        import mlx_pretrain.kernels as k
+        k.lean_block_classes()[1].qkv_fused_from = fused_from
+        return run_ours(s, a)
+    return run
+
 ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours with MLX's RMS norm backward": run_ours_mlx_norm_vjp,
         "ours without addmm": run_ours_without_addmm,
+        "ours with q k v from one product": run_ours_qkv(0), "ours with q k v from three products": run_ours_qkv(1 << 30),
         "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
         "ours with 50 MB graphs": run_ours, "mlx bare step": run_bare,
@@ -210,6 +219,9 @@ def main():
     a = p.parse_args()
     s = SHAPES[a.model]
     if a.child:
+        if "ROPE_HEADS_PER_THREAD" in os.environ:     # a row '... @ ROPE_HEADS_PER_THREAD=G': both RoPE kernels' G
+            import mlx_pretrain.kernels as k
+            k.ROPE_HEADS_PER_THREAD = k.QKV_ROPE_HEADS_PER_THREAD = int(os.environ["ROPE_HEADS_PER_THREAD"])
         tps, sec, peak = ROWS[row_env(a.child)[0]](s, a)
         return print(json.dumps({"row": a.child, "tok_s": tps, "ms": sec * 1e3, "peak_gb": peak / 1e9}))
     import mlx.core as mx, platform
