@@ -3,9 +3,8 @@ step ahead as `train` does) and PyTorch's `torch.compile` step on a `speed_compa
 
     python bench/kernel_profile.py --model 134m --batch 32 [--rows mlx,torch] [--tool torch|ncu] [--top 40]   (CUDA GPU only)
 
-Rows: `mlx` (our step), `mlx-plain` (our step with our CUDA kernels off, MLX_PRETRAIN_KERNELS=0), `mlx-adamw` (our step
-with the AdamW kernel on, `kernels.ADAMW_KERNEL`), `torch`. With two or more rows, the kernels whose time or count
-differs most between the first two follow the tables.
+Rows: `mlx` (our step), `mlx-plain` (our step with our CUDA kernels off, MLX_PRETRAIN_KERNELS=0), `torch`. With two
+or more rows, the kernels whose time or count differs most between the first two follow the tables.
 
 The kernels are read with CUPTI through PyTorch's profiler (`--tool torch`, which also sees the kernels MLX
 launches, inside its CUDA graphs), or with Nsight Compute (`--tool ncu`: each kernel timed alone, so no overlap;
@@ -74,7 +73,6 @@ def kernels_torch_profiler(run, steps):
 def child(row, s, a):
     if a.tool == "torch": import torch  # noqa: F401  (loaded before MLX: one set of CUDA libraries)
     if row == "mlx-plain": os.environ["MLX_PRETRAIN_KERNELS"] = "0"
-    if row == "mlx-adamw": import mlx_pretrain.kernels as k; k.ADAMW_KERNEL = True    # make_step reads it
     run = (torch_steps if row == "torch" else mlx_steps)(s, a)
     run(a.warmup)
     t = time.perf_counter(); run(a.steps); ms = (time.perf_counter() - t) / a.steps * 1e3

@@ -181,17 +181,10 @@ def run_ours_qkv(fused_from: int):
         return run_ours(s, a)
     return run
 
-def run_ours_adamw_kernel(s, a):
-    "Our loop with AdamW's update as one CUDA kernel a parameter (kernels.ADAMW_KERNEL, off by default until measured)."
-    import mlx_pretrain.kernels as k
-    k.ADAMW_KERNEL = True                            # make_step reads it when it builds the step
-    return run_ours(s, a)
-
 ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours with MLX's RMS norm backward": run_ours_mlx_norm_vjp,
         "ours without addmm": run_ours_without_addmm,
-        "ours with the AdamW kernel": run_ours_adamw_kernel,
         "ours with q k v from one product": run_ours_qkv(0), "ours with q k v from three products": run_ours_qkv(1 << 30),
         "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),

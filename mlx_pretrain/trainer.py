@@ -17,7 +17,7 @@ import numpy as np
 from .core import UserError
 from .config import Config, Optimization, distributed_config
 from .models import blocks
-from .kernels import adamw_kernels, fast_paths, squared_norm
+from .kernels import fast_paths, squared_norm
 from .losses import lm_loss
 from .checkpoints import prune_checkpoints, reseed, save_checkpoint
 from .distributed import World, all_sum, sum_gradients
@@ -70,7 +70,6 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
     the loss, counts, metrics and gradients are summed over it first, so every rank takes the same update. `lean`:
     on CUDA, Llama blocks recompute cheap activations in the backward pass rather than keep them (`LeanBlock`)."""
     fast_paths(model, lean)                          # on CUDA: the RoPE kernel, lean blocks (nbs/07_kernels)
-    scales_inside = adamw_kernels(opt)               # AdamW's kernel: the gradients' scale read inside its update
     state = [model.state, opt.state, mx.random.state]
     loss_and_grad = nn.value_and_grad(model, loss_fn)
     @partial(mx.compile, inputs=state, outputs=state)
@@ -89,8 +88,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
         gnorm = mx.sqrt(squared_norm([g for _, g in tree_flatten(grads)])) / n     # one kernel on CUDA
         scale = 1 / n.astype(mx.float32)
         if grad_clip > 0: scale = scale * mx.minimum(grad_clip / (gnorm + 1e-6), 1.0)     # as optim.clip_grad_norm
-        if scales_inside: opt.grad_scale = scale
-        else: grads = tree_map(lambda g: (g * scale).astype(g.dtype), grads)
+        grads = tree_map(lambda g: (g * scale).astype(g.dtype), grads)
         if skip_nonfinite:
             ok = mx.isfinite(total) & mx.isfinite(gnorm)
             def keep(new, old):                      # the old value where the step is not finite (new entries stay)
@@ -98,9 +96,7 @@ def make_step(model: nn.Module, opt: optim.Optimizer, loss_fn: Callable = lm_los
                 return tree_unflatten([(k, mx.where(ok, v, o[k]) if k in o else v) for k, v in tree_flatten(new)])
             params, opt_state = model.trainable_parameters(), opt.state
             opt_state = tree_unflatten(tree_flatten(opt_state))
-        try: opt.update(model, grads)
-        finally:
-            if scales_inside: opt.grad_scale = None  # a traced array: not to be read outside this trace
+        opt.update(model, grads)
         if skip_nonfinite:
             model.update(keep(model.trainable_parameters(), params)); _assign(opt.state, keep(opt.state, opt_state))
         return total, n, gnorm, metrics
