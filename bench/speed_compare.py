@@ -219,9 +219,12 @@ def main():
     a = p.parse_args()
     s = SHAPES[a.model]
     if a.child:
-        if "ROPE_HEADS_PER_THREAD" in os.environ:     # a row '... @ ROPE_HEADS_PER_THREAD=G': both RoPE kernels' G
+        knobs = {n: int(os.environ[n]) for n in ("ROPE_HEADS_PER_THREAD", "NORM_ROWS_PER_WARP") if n in os.environ}
+        if knobs:                                     # a row '... @ NAME=VALUE' sets these kernel constants
             import mlx_pretrain.kernels as k
-            k.ROPE_HEADS_PER_THREAD = k.QKV_ROPE_HEADS_PER_THREAD = int(os.environ["ROPE_HEADS_PER_THREAD"])
+            if "ROPE_HEADS_PER_THREAD" in knobs:      # G of both RoPE kernels
+                knobs["QKV_ROPE_HEADS_PER_THREAD"] = knobs["ROPE_HEADS_PER_THREAD"]
+            for name, value in knobs.items(): setattr(k, name, value)
         tps, sec, peak = ROWS[row_env(a.child)[0]](s, a)
         return print(json.dumps({"row": a.child, "tok_s": tps, "ms": sec * 1e3, "peak_gb": peak / 1e9}))
     import mlx.core as mx, platform
