@@ -108,6 +108,8 @@ def main():
     a = p.parse_args()
     s = SHAPES[a.model]
     if a.child: return child(a.child, s, a)
+    unknown = [r for r in a.rows.split(",") if r not in ("mlx", "mlx-plain", "torch")]
+    if unknown: p.error(f"--rows: unknown {', '.join(map(repr, unknown))}; known: mlx, mlx-plain, torch")
     results = []
     for row in a.rows.split(","):
         if a.tool == "ncu": results.append(ncu_kernels(row, a)); continue

@@ -312,7 +312,7 @@ _NORM_VJP = """
     // Each warp's sums for dw live in shared memory, not registers, and w is read again where it is used (2 KB,
     // cached): registers then hold little more than the row's x and dn, so several blocks fit on a multiprocessor.
     // Loads wait on memory twice a row (x and dn before the row's sums, dr after them): dr, and the warp's next row,
-    // are prefetched into the caches first, which takes no registers.
+    // are prefetched into the caches first (no data registers; their addresses take some: see the prose).
     constexpr int V = (D / 8 + 31) / 32;
     const size_t rows = x_shape[0];
     const unsigned int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
@@ -390,11 +390,12 @@ def _norm_vjp_kernel():
 
 def norm_vjp_covers(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array) -> bool:
     """Whether `norm_vjp_kernel` takes these: kernels on, x, w, dn and dr of one float dtype, dn and dr of x's shape,
-    w of its width, a width of 8·k up to 1024, 0 < size < 2^31."""
+    w of its width, a width of 8·k up to 1024, 0 < size < 2^31, fewer than 2^26 rows."""
     D = x.shape[-1] if x.ndim else 0
     return (kernels_enabled() and x.dtype == w.dtype == dn.dtype == dr.dtype
             and x.dtype in (mx.bfloat16, mx.float16, mx.float32) and w.shape == (D,) and dn.shape == dr.shape == x.shape
-            and D % 8 == 0 and 0 < D <= 1024 and 0 < x.size < 2 ** 31)
+            and D % 8 == 0 and 0 < D <= 1024 and 0 < x.size < 2 ** 31
+            and x.size // D * 32 < 2 ** 31)           # the launch's threads (32 a row at one row a warp) fit an int
 
 def norm_vjp_kernel(x: mx.array, w: mx.array, dn: mx.array, dr: mx.array, eps: float) -> tuple:
     "`norm_vjp_mlx` in one CUDA kernel; only where `norm_vjp_covers(x, w, dn, dr)`."
