@@ -167,25 +167,6 @@ def run_ours_without_addmm(s, a):
     k.add_linear = lambda r, x, W: r + x @ W.T        # the kernels module reads it at call time
     return run_ours(s, a)
 
-def contiguous_weight_gradient(add_linear):
-    """`add_linear` (r + x @ W.T) whose weight gradient is c.T @ x, a row-contiguous array: autodiff's is (x.T @ c).T,
-    a transposed view, which the gradient-norm kernel copies (`copy_col_row` in the profile: 25 a 400M step, o_proj's 24
-    and the output head's)."""
-    import mlx.core as mx
-    rows = lambda a: a.reshape(-1, a.shape[-1])
-    f = mx.custom_function(add_linear)
-    @f.vjp
-    def f_vjp(primals, c, output):
-        r, x, W = primals
-        return c, (rows(c) @ W).reshape(x.shape).astype(x.dtype), (rows(c).T @ rows(x)).astype(W.dtype)
-    return f
-
-def run_ours_contiguous_dw(s, a):
-    "Our loop with o_proj's weight gradient made row-contiguous (`contiguous_weight_gradient`)."
-    import mlx_pretrain.kernels as k
-    k.add_linear = contiguous_weight_gradient(k.add_linear)   # the kernels module reads it at call time
-    return run_ours(s, a)
-
 def run_ours_mlx_norm_vjp(s, a):
     "Our loop with the lean blocks' RMS norm backward pass in MLX's operations instead of one kernel."
     import mlx_pretrain.kernels as k
@@ -204,7 +185,6 @@ ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours with MLX's RMS norm backward": run_ours_mlx_norm_vjp,
         "ours without addmm": run_ours_without_addmm,
-        "ours with o_proj's weight gradient contiguous": run_ours_contiguous_dw,
         "ours with q k v from one product": run_ours_qkv(0), "ours with q k v from three products": run_ours_qkv(1 << 30),
         "ours without kernels": run_ours_plain, "ours without lean blocks": lambda s, a: run_ours(s, a, False),
         "ours with lean norms only": run_ours_lean_part("norms"), "ours with lean SwiGLU only": run_ours_lean_part("swiglu"),
