@@ -70,7 +70,7 @@ def main():
              timed(lambda: mlx_lm_batch(model, prompts, a.tokens, True), a.repeat))]
     print(f"model {Path(a.model).name} on {mx.default_device()}, {a.batch} prompts of {min(map(len, prompts))}-"
           f"{max(map(len, prompts))} tokens, {a.tokens} new tokens each, median of {a.repeat}, mlx {mx.__version__}")
-    print(f"| method | seconds | tokens/s | ours ÷ this |\n|---|---|---|---|")
+    print("| method | seconds | tokens/s | ours ÷ this |\n|---|---|---|---|")
     for name, t in rows: print(f"| {name} | {t:.3f} | {n_tok / t:,.0f} | {t / rows[0][1]:.2f}x |")
 
 if __name__ == "__main__": main()

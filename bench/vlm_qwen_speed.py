@@ -53,7 +53,7 @@ def batches(model, B: int, prompt: int, answer: int, seed: int = 0):
     order = fusion_order(x, a)
     ours = [x.astype(np.int32), images, order, fused_targets(tgt, order, n)]
     # mlx-vlm: the image tokens spelled out, pixel values in Qwen2-VL's patch layout, a completion mask
-    v, P, m, g = model.config.vision_config, 14, 2, a.grid
+    P, m, g = 14, 2, a.grid
     spelled = np.concatenate([ids[:, :1], np.full((B, n), IMAGE), ids[:, 2:]], 1).astype(np.int32)
     flat = np.broadcast_to(images.transpose(0, 3, 1, 2)[:, None], (B, 2, 3, g * P, g * P))
     flat = flat.reshape(B, 2, 3, g // m, m, P, g // m, m, P).transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
