@@ -9,7 +9,7 @@ __all__ = ['save_checkpoint', 'prune_checkpoints', 'reseed', 'check_state', 'fin
 import os, shutil
 from pathlib import Path
 from .core import UserError
-from .files import fsync_path, read_json, read_safetensors, save_safetensors, write_json
+from .files import fsync_path, put_dir, read_json, read_safetensors, save_safetensors, write_json
 from .lora import save_adapters
 import mlx.core as mx
 from mlx.utils import tree_flatten, tree_unflatten
@@ -29,9 +29,7 @@ def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict, adapte
         save_safetensors(tmp / "optimizer.safetensors", dict(tree_flatten(opt.state)))
         write_json(tmp / "trainer.json", {**trainer_state, "step": step})   # last: it marks a whole checkpoint
         fsync_path(tmp)
-        if final.exists(): os.replace(final, old := final.with_name(final.name + ".old")); shutil.rmtree(old)
-        os.replace(tmp, final)
-        fsync_path(final.parent)
+        put_dir(tmp, final)                               # one of this step from an earlier session: swapped
     except (OSError, RuntimeError) as e:                  # MLX reports a failed write as RuntimeError
         shutil.rmtree(tmp, ignore_errors=True)
         why = os.strerror(e.errno) if getattr(e, "errno", None) else str(e).splitlines()[0]

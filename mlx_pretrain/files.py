@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['MANIFEST', 'fsync_path', 'replacing', 'write_json', 'write_text', 'save_safetensors', 'read_json', 'read_safetensors',
-           'file_digest', 'write_entry', 'entry_ok', 'clean_stale', 'entry_ready']
+           'file_digest', 'write_entry', 'entry_ok', 'clean_stale', 'entry_ready', 'exchange', 'put_dir', 'write_dir']
 
 # %% ../nbs/01_files.ipynb #996d8ba5
-import hashlib, json, os, re, shutil
+import ctypes, errno, hashlib, json, os, re, shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -97,10 +97,10 @@ def _alive(pid: int) -> bool:
     except PermissionError: pass                      # someone else's process: alive
     return True
 
-def clean_stale(directory) -> list[str]:
-    "Remove the temporary entries (`<name>.tmp<pid>`) of processes that no longer run; their names."
-    gone = [p for p in Path(directory).glob("*.tmp*")
-            if (m := re.fullmatch(r".+\.tmp(\d+)", p.name)) and not _alive(int(m[1]))]
+def clean_stale(directory, prefix: str = "") -> list[str]:
+    "Remove the temporary entries (`<name>.tmp<pid>`, from `prefix`) of processes that no longer run; their names."
+    gone = [p for p in Path(directory).glob("*.tmp*") if p.name.startswith(prefix)
+            and (m := re.fullmatch(r".+\.tmp(\d+)", p.name)) and not _alive(int(m[1]))]
     for p in gone: shutil.rmtree(p, ignore_errors=True)
     return [p.name for p in gone]
 
@@ -114,3 +114,44 @@ def entry_ready(path, log: Callable, redo: str) -> bool:
         log(f"note: {path}: cache entry damaged or incomplete; {redo}")
         shutil.rmtree(path, ignore_errors=True)
     return False
+
+# %% ../nbs/01_files.ipynb #67bff9df
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+def exchange(a, b) -> bool:
+    """Swap the existing paths `a` and `b` in one atomic step; False where the system or the file system cannot
+    (then nothing was changed)."""
+    a, b = os.fsencode(a), os.fsencode(b)
+    if (swap := getattr(_LIBC, "renameat2", None)) is not None: done = swap(-100, a, -100, b, 2)  # RENAME_EXCHANGE
+    elif (swap := getattr(_LIBC, "renamex_np", None)) is not None: done = swap(a, b, 2)          # RENAME_SWAP
+    else: return False
+    if done == 0: return True
+    if (e := ctypes.get_errno()) in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP): return False
+    raise OSError(e, os.strerror(e), os.fsdecode(b))
+
+def put_dir(tmp, path):
+    """Put the flushed directory `tmp` at `path` in one step: renamed there, or swapped with what is there
+    (`exchange`), which is then removed."""
+    tmp, path = Path(tmp), Path(path)
+    if not path.exists(): os.replace(tmp, path)
+    elif exchange(tmp, path): shutil.rmtree(tmp)     # tmp now holds the old directory
+    else:
+        old = path.with_name(f".{path.name}.old{os.getpid()}")
+        os.replace(path, old)
+        try: os.replace(tmp, path)
+        except BaseException: os.replace(old, path); raise
+        shutil.rmtree(old)
+    fsync_path(path.parent)
+
+def write_dir(path, fill: Callable) -> Path:
+    """Make directory `path` whole, replacing what is there in one step: `fill(tmp)` writes into a hidden temporary
+    sibling, whose files are flushed before `put_dir` puts it in place. If `fill` fails, `path` is as it was."""
+    path = Path(path); tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    clean_stale(path.parent, f".{path.name}.tmp")   # a killed writer's copy of this path; nothing else of a
+    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)      # directory that may be the user's
+    try:
+        fill(tmp)
+        for f in [*tmp.rglob("*"), tmp]: fsync_path(f)
+        put_dir(tmp, path)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return path

@@ -7,10 +7,10 @@ __all__ = ['DIGIT_PRETOKENIZERS', 'GGUF_TO_HF', 'MODEL_MARKER', 'read_gguf', 'gg
            'gguf_model_args', 'gguf_weights', 'load_gguf', 'import_gguf']
 
 # %% ../nbs/08_gguf.ipynb #fdc13367
-import os, shutil
 from pathlib import Path
 from .core import UserError
 from .tokenizer import Tokenizer
+from .files import write_dir
 from .models import save_model
 from tokenizers import Tokenizer as HFTokenizer, decoders, models, pre_tokenizers
 import mlx.core as mx
@@ -37,7 +37,9 @@ def gguf_tokenizer(meta: dict, path="GGUF") -> Tokenizer:
         raise UserError(f"{path}: tokenizer model {kind!r} is not supported (only gpt2-style BPE)")
     tokens, types = meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.token_type"].tolist()
     merges = [tuple(m.split(" ", 1)) for m in meta["tokenizer.ggml.merges"]]
-    tok = HFTokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges))
+    try: tok = HFTokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges))
+    except Exception as e:                              # tokenizers raises a bare Exception for a merge it cannot use
+        raise UserError(f"{path}: its tokenizer is damaged ({str(e).splitlines()[0][:120]})") from None
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     digits = _meta(meta, "tokenizer.ggml.pre", "gpt2") in DIGIT_PRETOKENIZERS
     tok.pre_tokenizer = (pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
@@ -75,6 +77,9 @@ def gguf_model_args(meta: dict, w: dict, path="GGUF") -> dict:
         raise UserError(f"{path}: architecture {arch!r} is not supported (only llama)")
     g = lambda k: _meta(meta, f"llama.{k}")
     heads = g("attention.head_count")
+    if not isinstance(heads, int) or heads < 1:
+        raise UserError(f"{path}: its metadata or tensors are incomplete or damaged (llama.attention.head_count: "
+                        f"{heads!r}, expected a positive integer)")
     return {"model_type": "llama", "hidden_size": g("embedding_length"), "num_hidden_layers": g("block_count"),
             "intermediate_size": g("feed_forward_length"), "num_attention_heads": heads,
             "num_key_value_heads": g("attention.head_count_kv") or heads,
@@ -118,6 +123,8 @@ def import_gguf(path, out, dtype=mx.float32, overwrite: bool = False) -> Path:
     out = Path(out)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise UserError(f"--out {out}: exists and is not a directory")
+    if Path.cwd().is_relative_to(out.resolve()):          # replaced whole, it cannot be where this process stands
+        raise UserError(f"--out {out}: is the current directory or holds it; name a new directory")
     if out.is_dir() and any(out.iterdir()):
         if not overwrite: raise UserError(f"--out {out}: exists and is not empty; name a new directory (or "
                                           "--overwrite to replace one that import made)")
@@ -125,12 +132,8 @@ def import_gguf(path, out, dtype=mx.float32, overwrite: bool = False) -> Path:
             raise UserError(f"--out {out}: was not made by mlx-pretrain import (no {MODEL_MARKER}); refusing to "
                             "replace it")
     model, args, tok = load_gguf(path, dtype)              # read and checked before anything is written
-    tmp, old = (out.with_name(f".{out.name}.{what}{os.getpid()}") for what in ("tmp", "old"))
-    try:
-        save_model(model, args, tmp, tok); (tmp / MODEL_MARKER).touch()
-        if out.exists(): out.rename(old)
-        tmp.rename(out)
-    except OSError as e: raise UserError(f"--out {out}: cannot write it ({e.strerror or e})") from None
-    finally:
-        for d in (tmp, old): shutil.rmtree(d, ignore_errors=True)
-    return out
+    def fill(tmp): save_model(model, args, tmp, tok); (tmp / MODEL_MARKER).touch()
+    try: return write_dir(out, fill)                     # the old import or the new one, whole, at any moment
+    except (OSError, RuntimeError) as e:                 # MLX reports a failed write (a full disk) as RuntimeError
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
+        raise UserError(f"--out {out}: cannot write it ({why}); nothing was changed there") from None

@@ -15,7 +15,7 @@ import yaml
 from . import __version__
 from .core import UserError, select_device, openblas_path
 from .distributed import World
-from .files import read_json, write_json, write_text
+from .files import read_json, write_dir, write_json, write_text
 from .config import Config, check_name, load_config, config_dict, legacy_notes
 from .tokenizer import Tokenizer, load_tokenizer, save_tokenizer
 from .models import build_model, load_model, model_from_args, save_model, count_params, language_tower
@@ -72,7 +72,9 @@ def lock_run(runs_dir, name: str) -> int:
         raise UserError(f"name: {runs_dir / name} is in use by another process ({holder}); wait until it ends, or "
                         "choose another name") from None
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"pid {os.getpid()} on {platform.node()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+    holder = f"pid {os.getpid()} on {platform.node()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    try: os.pwrite(fd, holder.encode(), 0)
+    except OSError: pass                                 # saying who holds it is a courtesy: a full disk may refuse it
     return fd
 
 @dataclass
@@ -219,16 +221,18 @@ def find_run(run, runs_dir="runs", where: str = "--run") -> Path:
 
 OWN_ARCHS = (vlm,)          # our architectures' modules, imported here so that a saved model of theirs loads by name
 
-def load_pretrained(path, where: str = "--pretrained_model", _seen=()) -> tuple[nn.Module, dict, Tokenizer]:
+def load_pretrained(path, where: str = "--pretrained_model", _seen=(), reads: list | None = None
+                    ) -> tuple[nn.Module, dict, Tokenizer]:
     """(model, args, tokenizer) from a run directory, a run checkpoint, an mlx-lm model directory or a GGUF file.
-    A LoRA run (or one of its checkpoints) gives its base with the adapters merged in."""
+    A LoRA run (or one of its checkpoints) gives its base with the adapters merged in; the bases it read are added to
+    `reads` (so that a run that starts from it may not replace them)."""
     p = Path(path)
     if p.suffix == ".gguf": return load_gguf(p)
     if (p / "final" / "config.json").is_file(): p = p / "final"
     elif (p / "adapters" / "adapter_config.json").is_file(): p = p / "adapters"
     elif (p / "checkpoints").is_dir() and not (p / "config.json").is_file(): p = find_checkpoint(p)
     if (p / "adapter_config.json").is_file():
-        model, args, tok = load_adapted(p, _seen)
+        model, args, tok = load_adapted(p, _seen, reads)
         return fuse_lora(model), args, tok
     if (p / "config.json").is_file():
         model, args = load_model(p)
@@ -246,7 +250,7 @@ def load_pretrained(path, where: str = "--pretrained_model", _seen=()) -> tuple[
     raise UserError(f"{where} {path}: not a run directory, a run checkpoint (checkpoints/step_N), a model directory "
                     "with config.json or a .gguf file")
 
-def load_adapted(path, _seen=()) -> tuple[nn.Module, dict, Tokenizer]:
+def load_adapted(path, _seen=(), reads: list | None = None) -> tuple[nn.Module, dict, Tokenizer]:
     "(model, args, tokenizer): the base an adapter directory (adapters/, a LoRA checkpoint) records, with its adapters."
     f = Path(path) / "adapter_config.json"
     acfg = read_json(f)
@@ -255,7 +259,8 @@ def load_adapted(path, _seen=()) -> tuple[nn.Module, dict, Tokenizer]:
     if (here := Path(path).resolve()) in _seen:
         raise UserError(f"{f}: its base_model {acfg['base_model']} leads back to these adapters; cannot rebuild "
                         "the base")
-    model, args, tok = load_pretrained(acfg["base_model"], f"{f}: base_model", (*_seen, here))
+    if reads is not None: reads.append(Path(acfg["base_model"]).resolve())
+    model, args, tok = load_pretrained(acfg["base_model"], f"{f}: base_model", (*_seen, here), reads)
     if q := acfg.get("quantization"):
         try: quantize_base(language_tower(model), q)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -283,5 +288,8 @@ def fuse_run(run, keep_quantized: bool = False) -> Path:
         fuse_lora(model, dequantize=not keep_quantized)
         if q and keep_quantized:                          # a quantized model directory, in mlx-lm's keys
             args = {**args, "quantization": {"group_size": q["group_size"], "bits": q["bits"]}}
-        return save_model(model, args, run / "final", tok)
+        try: return write_dir(run / "final", lambda d: save_model(model, args, d, tok))   # the old final/ or the new
+        except (OSError, RuntimeError) as e:              # MLX reports a failed write (a full disk) as RuntimeError
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
+            raise UserError(f"{run / 'final'}: could not write it ({why}); what was there is unchanged") from None
     finally: os.close(lock)

@@ -22,6 +22,7 @@ from .losses import evaluate_lm, lm_losses, sparse_targets
 from .checkpoints import load_checkpoint
 from .trainer import Callback, TrainArgs, build_optimizer, build_schedule, train
 from .distributed import World, get_world, shard
+from .files import write_dir
 from .runs import RunSetup, begin_run, find_run, load_pretrained, open_run
 from .generate import generate
 from .display import run_display
@@ -152,8 +153,10 @@ def _run(task: Task, s: RunSetup, callbacks) -> Path:
         path = save_adapters(final, s.run / "adapters", adapter_cfg)
         done = f"adapters: {path} (merge them into final/ with: mlx-pretrain fuse --run {s.run})"
     else:
-        save_model(final, args, s.run / "final", task.tokenizer, cfg.data.preprocessing.max_context_size)
-        task.save_extra(model, s.run / "final")
+        def fill(d):
+            save_model(final, args, d, task.tokenizer, cfg.data.preprocessing.max_context_size)
+            task.save_extra(model, d)
+        write_dir(s.run / "final", fill)                 # a resumed run's old final/ or the new one, whole
         done = f"final model: {s.run / 'final'}"
     runlog.log(done)
     if not s.quiet: print(done, file=sys.stderr)
@@ -170,8 +173,8 @@ def start_from(s: RunSetup, name) -> tuple[nn.Module, dict, Tokenizer, Path]:
     """(model, args, tokenizer, path) of `--pretrained_model` (a path or a run's name): its tokenizer unless
     data.tokenizer_path names another, both checked against the config; the run may not replace it."""
     path = find_run(name, s.runs_dir, "--pretrained_model").resolve()
-    s.reads.append(path)                                # overwrite may not delete what the run starts from
-    model, args, tok = load_pretrained(path)
+    s.reads.append(path)                                # overwrite may not delete what the run starts from,
+    model, args, tok = load_pretrained(path, reads=s.reads)   # nor the base of a LoRA run it starts from
     d, where = s.cfg.data, f"--pretrained_model {name}"
     if d.tokenizer_path: tok = load_tokenizer(d.tokenizer_path)
     check_vocab(model, tok, f"data.tokenizer_path {d.tokenizer_path}" if d.tokenizer_path else where)
