@@ -16,7 +16,7 @@ from .config import load_config, parse_yaml
 from .gguf import import_gguf
 from .trainer import Interrupted
 from .runs import find_run, fuse_run, load_run
-from .generate import generate
+from .generate import check_sampling, generate
 from .plots import plot_runs, save_plot
 from .pretrain import pretrain
 from .sft import sft
@@ -160,8 +160,9 @@ def cmd_plot(a):
 def cmd_generate(a):
     model, tok = load_run(a.run, a.runs_dir)
     images = image_input(find_run(a.run, a.runs_dir), a.image, model) if a.image else None
-    print(a.prompt, end="", flush=True)
     sampling = a.max_tokens, a.temperature, a.top_p, a.top_k, a.min_p, a.repetition_penalty, a.seed
+    check_sampling(tok.vocab_size, *sampling)           # before the prompt is echoed
+    print(a.prompt, end="", flush=True)
     for piece in generate(model, tok, a.prompt, *sampling, images=images): print(piece, end="", flush=True)
     print()
 
