@@ -157,11 +157,14 @@ def read_metrics(run_dir) -> list[dict]:
     if not p.is_file(): return []
     lines = [l for l in p.read_text(errors="replace").splitlines() if l.strip()]
     out = []
+    bad = lambda i: UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)")
     for i, l in enumerate(lines):
-        try: out.append(json.loads(l))
+        try: record = json.loads(l)
         except json.JSONDecodeError:
-            if i < len(lines) - 1:
-                raise UserError(f"{p}:{i + 1}: not a JSON record (the file was edited or is not ours)") from None
+            if i < len(lines) - 1: raise bad(i) from None
+            continue                                     # torn: a line cut short never parses, so it is no record
+        if not isinstance(record, dict): raise bad(i)     # valid JSON, but a list, a number, null: edited
+        out.append(record)
     return out
 
 # %% ../nbs/17_runs.ipynb #861106ea
