@@ -69,7 +69,7 @@ class DPOTask(Task):
 
     def prepare(self, s: RunSetup):
         cfg, d = s.cfg, s.cfg.data
-        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model)
+        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model, "DPO")
         text = lambda row, d, where: prompt_text(row, d, self.tokenizer, where)
         train = read_pairs(d.input_file, d, text)
         if d.validation_file: val = read_pairs(d.validation_file, d, text)

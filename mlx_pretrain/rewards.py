@@ -201,7 +201,7 @@ class RewardTask(Task):
         cfg, d, T = s.cfg, s.cfg.data, s.cfg.data.preprocessing.max_context_size
         if cfg.model.lora: raise UserError("model.lora: a reward model trains its own weights (its head and body are "
                                            "read together); use model.freeze to keep some fixed")
-        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model)
+        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model, "reward-model training")
         self.pairs, self.T = d.reward_field is None, T
         read = (lambda f: read_pairs(f, d)) if self.pairs else (lambda f: read_scored(f, d))
         train = read(d.input_file)

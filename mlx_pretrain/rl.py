@@ -206,7 +206,7 @@ class RLTask(Task):
                             "data.reward_field to train on scored responses (offline PPO)")
         self.rm = (self.reward_spec if isinstance(self.reward_spec, RewardModel) or self.reward_spec is None
                    else load_reward_model(self.reward_spec, s.runs_dir))
-        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model)
+        model, args, self.tokenizer, self.base_model = start_from(s, self.pretrained_model, "RL")
         if not split_head(model):
             raise UserError(f"--pretrained_model {self.pretrained_model}: RL reads log-probabilities from the output "
                             "layer applied to the last hidden states, and this model's logits are not that (scaled "

@@ -16,7 +16,7 @@ from .config import Config, Freeze, distributed_config, load_config
 from .tokenizer import Tokenizer, load_tokenizer
 from .data import iterate_batches
 from .models import (apply_freeze, check_context, check_fits, check_vocab, count_params, save_model,
-                                 split_head)
+                                 reads_images, split_head)
 from .lora import apply_lora, save_adapters
 from .losses import evaluate_lm, lm_losses, sparse_targets
 from .checkpoints import load_checkpoint
@@ -169,12 +169,15 @@ def sharded_batches(data, batch_size: int, seed: int, position, accum: int, worl
     for arrays, pos, tokens in iterate_batches(data, batch_size * world.size, seed, position, accum):
         yield shard(arrays, world), pos, count(arrays) if count else tokens
 
-def start_from(s: RunSetup, name) -> tuple[nn.Module, dict, Tokenizer, Path]:
+def start_from(s: RunSetup, name, text_only: str | None = None) -> tuple[nn.Module, dict, Tokenizer, Path]:
     """(model, args, tokenizer, path) of `--pretrained_model` (a path or a run's name): its tokenizer unless
-    data.tokenizer_path names another, both checked against the config; the run may not replace it."""
+    data.tokenizer_path names another, both checked against the config; the run may not replace it. A task that
+    trains text models only names itself in `text_only`, and a vision-language model is refused."""
     path = find_run(name, s.runs_dir, "--pretrained_model").resolve()
     s.reads.append(path)                                # overwrite may not delete what the run starts from,
     model, args, tok = load_pretrained(path, reads=s.reads)   # nor the base of a LoRA run it starts from
+    if text_only and reads_images(type(model)):
+        raise UserError(f"--pretrained_model {name}: a vision-language model; {text_only} is for text models only")
     d, where = s.cfg.data, f"--pretrained_model {name}"
     if d.tokenizer_path: tok = load_tokenizer(d.tokenizer_path)
     check_vocab(model, tok, f"data.tokenizer_path {d.tokenizer_path}" if d.tokenizer_path else where)
