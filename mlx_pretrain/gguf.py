@@ -23,7 +23,8 @@ def _meta(meta, key, default=None):
 def read_gguf(path) -> tuple[dict, dict]:
     "(tensors, metadata) of a GGUF file; a UserError for anything that is not one."
     p = Path(path)
-    if not p.is_file(): raise UserError(f"{path}: GGUF file not found")
+    if not p.is_file(): raise UserError(f"{path}: " + ("is a directory, expected a GGUF file" if p.is_dir() else
+                                                       "GGUF file not found"))
     try: return mx.load(str(p), return_metadata=True)
     except Exception as e:
         raise UserError(f"{path}: not a readable GGUF file ({str(e).splitlines()[0][:100]})") from None
@@ -121,8 +122,8 @@ def import_gguf(path, out, dtype=mx.float32, overwrite: bool = False) -> Path:
     """Write a GGUF model as an mlx-lm model directory (config.json, model.safetensors, tokenizer files), whole or not
     at all. An existing, non-empty `out` is replaced only with `overwrite`, and only if `import` made it."""
     out = Path(out)
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise UserError(f"--out {out}: exists and is not a directory")
+    if out.is_symlink(): raise UserError(f"--out {out}: is a symbolic link; name the directory itself")
+    if out.exists() and not out.is_dir(): raise UserError(f"--out {out}: exists and is not a directory")
     if Path.cwd().is_relative_to(out.resolve()):          # replaced whole, it cannot be where this process stands
         raise UserError(f"--out {out}: is the current directory or holds it; name a new directory")
     if out.is_dir() and any(out.iterdir()):

@@ -38,7 +38,9 @@ def score(rm: RewardModel, prompts: list[str], responses: list[str], where: str)
     except UserError: raise
     except Exception as e:
         raise BatchError(f"{where}: the reward model {type(rm).__name__} raised {type(e).__name__}: {e}") from None
-    try: out = np.asarray(r, dtype=np.float64)
+    try:
+        out = np.asarray(r, dtype=np.float64)
+        if out.ndim != 1: raise TypeError                 # None or one number, which asarray takes without a word
     except (TypeError, ValueError):
         raise BatchError(f"{where}: the reward model {type(rm).__name__} returned {type(r).__name__}, not a list of "
                          "numbers") from None
@@ -97,6 +99,7 @@ def _user_class(spec: str) -> RewardModel:
     except Exception as e:
         raise UserError(f"--reward_model {spec}: importing {src} failed ({type(e).__name__}: {e})") from None
     cls = getattr(module, name, None)
+    if cls is None: raise UserError(f"--reward_model {spec}: {src} defines no {name}")
     if not (isinstance(cls, type) and issubclass(cls, RewardModel)):
         raise UserError(f"--reward_model {spec}: {name} is not a subclass of mlx_pretrain.rewards.RewardModel")
     try: return cls()
