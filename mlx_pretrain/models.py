@@ -46,16 +46,18 @@ def reads_images(model_cls: type) -> bool:
     "Whether models of `model_cls` read images (our vision-language interface: `encode_images`)."
     return hasattr(model_cls, "encode_images")
 
-def resolve_arch(name: str, source: str | None = None, images: bool = False) -> tuple[str, type, type]:
+def resolve_arch(name: str, source: str | None = None, images: bool = False, key: str = "model.architecture"
+                 ) -> tuple[str, type, type]:
     """(source, Model, ModelArgs) for architecture `name`, trying `source` or every source in order; with `images`,
-    only a model that reads them (mlx-lm's `qwen2_vl` is the text half of Qwen2-VL; mlx-vlm's reads images)."""
+    only a model that reads them (mlx-lm's `qwen2_vl` is the text half of Qwen2-VL; mlx-vlm's reads images). Errors
+    name the config `key`."""
     tried, text_only = [source] if source else list(SOURCES), []
     for s in tried:
         if (found := SOURCES[s](name)) and (not images or reads_images(found[0])): return (s, *found)
         if found: text_only.append(s)
     why = (f"; {' and '.join(text_only)} {'has' if len(text_only) == 1 else 'have'} it for text only" if text_only
            else "")
-    raise UserError(f"model.architecture: {name!r} {'that reads images ' if images else ''}not found in "
+    raise UserError(f"{key}: {name!r} {'that reads images ' if images else ''}not found in "
                     f"{' or '.join(tried)}{why} (custom has: {', '.join(CUSTOM_ARCHS) or 'none registered'}; mlx_lm "
                     "has e.g. llama, qwen2, mistral, gemma" + ("; mlx_vlm: qwen2_vl" if "mlx_vlm" in SOURCES else "")
                     + ")")

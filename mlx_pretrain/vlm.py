@@ -23,7 +23,7 @@ from .tokenizer import Tokenizer
 from .data import IGNORE, holdout, window_order
 from .vision_data import ImagePreprocess, preprocess_from_file, read_image_rows, load_images
 from .models import (model_args, init_weights, count_params, check_fits, eval_mode, split_head,
-                                 resolve_arch, model_from_args)
+                                 reads_images, resolve_arch, model_from_args)
 from .losses import token_ce
 from .multimodal_losses import (contrastive_loss, hard_negatives, matching_loss, weighted_total,
                                             logit_scale_init, collapsed_loss, collapse_note)
@@ -263,6 +263,9 @@ def build_vlm(cfg: Config, tok: Tokenizer, T: int, log=print) -> tuple[Model, di
     check_vision_size(cfg)
     n_img = (v.image_size // v.patch_size // v.pool) ** 2 if v.image_size % v.patch_size == 0 else 0
     if model_cls is not Model: return build_qwen(cfg, tok, T + n_img, source, log)
+    if reads_images(resolve_arch(v.text_architecture, key="model.vision.text_architecture")[1]):
+        raise UserError(f"model.vision.text_architecture: {v.text_architecture!r} reads images; name a text "
+                        "architecture (e.g. llama)")
     text = model_args(replace(m, architecture=v.text_architecture), tok.vocab_size, T + n_img)
     args = {"model_type": "vlm", "text_config": text, "image_size": v.image_size, "patch_size": v.patch_size,
             "vision_hidden_size": v.hidden_size, "vision_layers": v.num_layers, "vision_heads": v.num_heads,
