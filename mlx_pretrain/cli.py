@@ -194,6 +194,9 @@ def main(argv=None) -> int:
         print(f"{e.signal_name}: stopped after step {e.step}, checkpoint {e.checkpoint}", file=sys.stderr)
         print(f"resume with: {resume_command()}", file=sys.stderr)
         return 0
+    except KeyboardInterrupt:                             # Ctrl-C outside a training loop (which stops at a step)
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 def resume_command() -> str:
