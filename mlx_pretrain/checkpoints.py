@@ -9,29 +9,24 @@ __all__ = ['save_checkpoint', 'prune_checkpoints', 'reseed', 'check_state', 'fin
 import os, shutil
 from pathlib import Path
 from .core import UserError
-from .files import fsync_path, put_dir, read_json, read_safetensors, save_safetensors, write_json
+from .files import read_json, read_safetensors, save_safetensors, write_dir, write_json
 from .lora import save_adapters
 import mlx.core as mx
 from mlx.utils import tree_flatten, tree_unflatten
 
 # %% ../nbs/15_checkpoints.ipynb #ceee54b6
 def save_checkpoint(ckpt_dir, step: int, model, opt, trainer_state: dict, adapter_config: dict | None = None) -> Path:
-    """Write checkpoints/step_N atomically: model.safetensors (or, for a LoRA run, adapters.safetensors and
-    adapter_config.json: the frozen base is not saved again), optimizer.safetensors, trainer.json — into step_N.tmp,
-    flushed, then renamed. A failed write (a full disk) removes the partial copy and says the older ones are intact."""
+    """Write checkpoints/step_N atomically (`write_dir`): model.safetensors (or, for a LoRA run, adapters.safetensors
+    and adapter_config.json: the frozen base is not saved again), optimizer.safetensors, trainer.json. A failed write
+    (a full disk) leaves no partial copy and says the older ones are intact."""
     final = Path(ckpt_dir) / f"step_{step}"
-    tmp = final.with_name(final.name + ".tmp")
-    try:
-        if tmp.exists(): shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+    def fill(tmp):
         if adapter_config is None: save_safetensors(tmp / "model.safetensors", dict(tree_flatten(model.parameters())))
         else: save_adapters(model, tmp, adapter_config)
         save_safetensors(tmp / "optimizer.safetensors", dict(tree_flatten(opt.state)))
         write_json(tmp / "trainer.json", {**trainer_state, "step": step})   # last: it marks a whole checkpoint
-        fsync_path(tmp)
-        put_dir(tmp, final)                               # one of this step from an earlier session: swapped
+    try: write_dir(final, fill)                          # one of this step from an earlier session: swapped
     except (OSError, RuntimeError) as e:                  # MLX reports a failed write as RuntimeError
-        shutil.rmtree(tmp, ignore_errors=True)
         why = os.strerror(e.errno) if getattr(e, "errno", None) else str(e).splitlines()[0]
         try: prev = f"the previous checkpoint {find_checkpoint(ckpt_dir).name} is intact"
         except UserError: prev = "there is no earlier checkpoint"
