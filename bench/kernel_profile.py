@@ -21,12 +21,12 @@ GROUPS = [  # (group, pattern on the lower-cased kernel name); the first match w
     ("attention", r"sdpa|fmha|flash|attn|attention|cudnn"),
     ("loss", r"cross_entropy|crossentropy|nll|logsumexp"),
     ("optimizer", r"adam|multi_tensor|foreach"),
-    ("fused elementwise", r"mlx::core::cu::\w+_\d{6,}_(contiguous|strided)"),   # mx.compile's kernels: ops + a hash
+    ("fused elementwise", r"mlx::(core::cu::)?\w+_\d{6,}_(contiguous|strided)"),   # mx.compile's kernels: ops + a hash
+    ("rms norm", r"rms"), ("rope", r"rope"), ("swiglu", r"swiglu"),   # before 'copies': ncu's names hold argument types
     ("matrix products", r"gemm|nvjet|xmma|cutlass|matmul|mma|splitk"),
-    ("rms norm", r"rms"), ("rope", r"rope"),
     ("copies", r"copy|transpose|contiguous|memcpy|concat|slice"),
     ("gather / scatter", r"gather|scatter|index|embedding"),
-    ("reductions", r"reduce|sum|all_reduce|row_reduce|col_reduce"),
+    ("reductions", r"reduce|sum|squared_norm|all_reduce|row_reduce|col_reduce"),
     ("fused elementwise", r"compiled|fused|triton|elementwise|unary|binary|ternary|vectorized"),
 ]
 
@@ -91,7 +91,7 @@ def ncu_kernels(row, a):
     res = json.loads(next(l for l in lines if l.startswith('{"row"')))
     kernels = collections.defaultdict(lambda: [0.0, 0])
     for r in list(csv.DictReader(io.StringIO("\n".join(lines[start:]))))[1:]:   # row 1 holds the units
-        k = kernels[r["Kernel Name"]]; k[0] += float(r["gpu__time_duration.sum"]) / 1e3; k[1] += 1
+        k = kernels[r["Kernel Name"]]; k[0] += float(r["gpu__time_duration.sum"].replace(",", "")) / 1e3; k[1] += 1
     res["kernels"] = {n: tuple(v) for n, v in kernels.items()}
     return res
 
@@ -135,7 +135,8 @@ def main():
             ms, c = (sum(v[0] for v in t.values()), sum(v[1] for v in t.values())) if g == "all kernels" else t[g]
             cells += [f"{ms:.2f}", f"{c:.0f}"]
         print(f"| {g} | " + " | ".join(cells) + " |")
-    print("| wall clock per step | " + " | ".join(f"{r['ms']:.2f} | " for r in results) + " |")
+    wall = "wall clock per step" + (" (slowed by ncu: not the step's speed)" if a.tool == "ncu" else "")
+    print(f"| {wall} | " + " | ".join(f"{r['ms']:.2f} | " for r in results) + " |")
     if len(per) > 1:
         (n0, k0), (n1, k1) = zip(names[:2], per[:2])
         diff = sorted(set(k0) | set(k1), key=lambda n: -abs(k0.get(n, (0, 0))[0] - k1.get(n, (0, 0))[0]))
