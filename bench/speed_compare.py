@@ -181,7 +181,14 @@ def run_ours_qkv(fused_from: int):
         return run_ours(s, a)
     return run
 
-ROWS = {"ours": run_ours, "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
+def run_ours_per_weight(s, a):
+    "Our loop with the optimizer's update a weight (MLX's layout) instead of one a dtype (nbs/15_checkpoints.ipynb)."
+    import mlx_pretrain.trainer as t
+    t.FLAT_OPTIMIZERS = ()                            # make_step reads it when it builds the step
+    return run_ours(s, a)
+
+ROWS = {"ours": run_ours, "ours with one update a weight": run_ours_per_weight,
+        "ours with MLX's SwiGLU": run_ours_mlx_swiglu,
         "ours with MLX's gradient norm": run_ours_mlx_norm,
         "ours with MLX's RMS norm backward": run_ours_mlx_norm_vjp,
         "ours without addmm": run_ours_without_addmm,
