@@ -46,14 +46,20 @@ def unflatten_arrays(flat: dict, layout: dict) -> list:
 
 def flat_state(state: dict, layout: dict) -> None:
     """Turn an optimizer's per-weight entries (`state[path] = {slot: array}`, as MLX and checkpoints keep them) into
-    one array a group and slot (`state[group][slot]`), in place; a fresh or already flat state is left as it is."""
+    one array a group and slot (`state[group][slot]`), in place; a fresh or already flat state is left as it is. A
+    flat state made for other weights (the trainable set changed since) is a UserError: it cannot be laid out again."""
     tops = {path.split(".")[0] for items in layout.values() for path, _ in items}
-    if not tops & state.keys(): return
-    entries = dict(tree_flatten({t: state.pop(t) for t in tops if t in state}))
-    for g, items in layout.items():
-        first = items[0][0] + "."
-        slots = [k[len(first):] for k in entries if k.startswith(first)]
-        state[g] = {s: flatten_arrays({p: entries[f"{p}.{s}"] for p, _ in items}, {g: items})[g] for s in slots}
+    if tops & state.keys():
+        entries = dict(tree_flatten({t: state.pop(t) for t in tops if t in state}))
+        for g, items in layout.items():
+            first = items[0][0] + "."
+            slots = [k[len(first):] for k in entries if k.startswith(first)]
+            state[g] = {s: flatten_arrays({p: entries[f"{p}.{s}"] for p, _ in items}, {g: items})[g] for s in slots}
+    sizes = {g: sum(_padded(math.prod(shape)) for _, shape in items) for g, items in layout.items()}
+    for g, slots in ((k, v) for k, v in state.items() if k.startswith("flat_")):
+        if any(a.size != sizes.get(g) for a in slots.values()):
+            raise UserError(f"the optimizer's state is laid out for other trainable weights ({g}: {sizes.get(g, 0)} "
+                            "elements now); use a new optimizer, or `per_weight` before changing what is trainable")
 
 def per_weight_state(state: dict, layout: dict) -> dict:
     "`state` with its flat groups (`flat_state`) as per-weight entries again, views of the flat arrays."
